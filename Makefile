@@ -1,0 +1,47 @@
+# The two commands of the README: `make run` and `make test`. Only Python 3.11+ is needed.
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+PORT   ?= 8000
+WORKERS ?= 2
+export FLASK_APP := wsgi
+
+.PHONY: install run test lint format translations extract-messages bench clean
+
+$(VENV)/.installed: setup.cfg pyproject.toml
+	$(PYTHON) -c 'import sys; sys.exit("Python 3.11 or newer is needed") if sys.version_info < (3, 11) else None'
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e '.[dev,postgres,redis]'
+	touch $@
+
+install: $(VENV)/.installed translations
+
+# Compiled catalogues are build output (not committed); sources are translations/*/LC_MESSAGES/*.po.
+translations: $(VENV)/.installed
+	$(BIN)/pybabel compile --use-fuzzy -q -d translations
+
+extract-messages: $(VENV)/.installed
+	$(BIN)/pybabel extract -q -F babel.cfg -k _l -k lazy_gettext -o translations/messages.pot .
+	$(BIN)/pybabel update -q -i translations/messages.pot -d translations
+
+run: install
+	$(BIN)/flask db upgrade
+	$(BIN)/flask wards load
+	$(BIN)/flask demo load
+	@echo "Serving on http://127.0.0.1:$(PORT)  (demo accounts: see README.md)"
+	$(BIN)/gunicorn --bind 127.0.0.1:$(PORT) --workers $(WORKERS) --access-logfile - wsgi:app
+
+test: install
+	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+lint: install
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+format: install
+	$(BIN)/ruff format .
+	$(BIN)/ruff check --fix .
+
+clean:
+	rm -rf $(VENV) instance/*.sqlite3 .pytest_cache

@@ -1,0 +1,68 @@
+"""Object-level authorisation, enforced here and nowhere else.
+
+Every owned model names the column that holds its producer's id (`owner_column`). Staff and
+admins see every row; a producer account sees only rows of its own producer; officers and others
+see none of the registry. Views and API resources load owned rows only through these functions.
+"""
+
+from __future__ import annotations
+
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import Select, false, select
+
+from core.accounts.models import Role, User
+from core.errors import Forbidden, NotFound
+from core.extensions import db
+
+
+def owner_of(obj) -> int:
+    return getattr(obj, obj.owner_column)
+
+
+def can_read(user: User, obj) -> bool:
+    if user.is_staff:
+        return True
+    return user.role is Role.PRODUCER and user.producer_id == owner_of(obj)
+
+
+def can_write(user: User, obj) -> bool:
+    """Producers change their own rows; staff may change any."""
+    return can_read(user, obj)
+
+
+def scoped(stmt: Select, model, user: User) -> Select:
+    """Restrict a query on an owned model to the rows the user may see."""
+    if user.is_staff:
+        return stmt
+    if user.role is Role.PRODUCER and user.producer_id is not None:
+        return stmt.where(getattr(model, model.owner_column) == user.producer_id)
+    return stmt.where(false())
+
+
+def visible(model, user: User) -> Select:
+    return scoped(select(model), model, user)
+
+
+def get_for_read(model, ident, user: User):
+    """The row if the user may see it; otherwise 404, so others' ids are not disclosed."""
+    obj = db.session.get(model, ident)
+    if obj is None or not can_read(user, obj):
+        raise NotFound(_l("Not found."))
+    return obj
+
+
+def get_for_write(model, ident, user: User):
+    obj = get_for_read(model, ident, user)
+    if not can_write(user, obj):
+        raise Forbidden(_l("You may not change this record."))
+    return obj
+
+
+def require_staff(user: User) -> None:
+    if not user.is_staff:
+        raise Forbidden(_l("Only Department staff may do this."))
+
+
+def require_admin(user: User) -> None:
+    if not user.is_admin:
+        raise Forbidden(_l("Only administrators may do this."))

@@ -1,0 +1,130 @@
+"""Configuration: code defaults first, then the environment."""
+
+from __future__ import annotations
+
+import os
+import secrets
+from pathlib import Path
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+
+# Names read from the environment without the FLASK_ prefix, as operators expect them.
+PLAIN_ENV_NAMES = (
+    "SECRET_KEY",
+    "DATABASE_URL",
+    "REDIS_URL",
+    "BASE_URL",
+    "APP_ENV",
+    "UPLOAD_FOLDER",
+    "RATELIMIT_STORAGE_URI",
+)
+
+DEV_SECRET_FILE = ".secret_key"
+
+
+class ConfigError(RuntimeError):
+    """Raised when the service would start in an unsafe configuration."""
+
+
+def defaults(instance_path: str) -> dict:
+    """The embedded defaults: SQLite under instance/, in-process jobs, memory rate limits."""
+    return {
+        "APP_ENV": "development",
+        # Domain packages, each with init_app(app); order matters only for the API (last).
+        "DOMAINS": ("traceability", "retail", "reports", "api"),
+        "DATABASE_URL": f"sqlite:///{Path(instance_path) / 'dongnai.sqlite3'}",
+        "REDIS_URL": None,
+        "BASE_URL": "http://127.0.0.1:8000",
+        "UPLOAD_FOLDER": str(Path(instance_path) / "uploads"),
+        "MAX_CONTENT_LENGTH": 12 * 1024 * 1024,
+        "MAX_IMAGE_BYTES": 8 * 1024 * 1024,
+        "MAX_IMAGE_PIXELS": 40_000_000,
+        "SESSION_COOKIE_HTTPONLY": True,
+        "SESSION_COOKIE_SAMESITE": "Lax",
+        "SESSION_COOKIE_NAME": "dn_session",
+        "REMEMBER_COOKIE_HTTPONLY": True,
+        "REMEMBER_COOKIE_SAMESITE": "Lax",
+        "PERMANENT_SESSION_LIFETIME": 8 * 3600,
+        "WTF_CSRF_TIME_LIMIT": 8 * 3600,
+        "BABEL_DEFAULT_LOCALE": "vi",
+        "BABEL_DEFAULT_TIMEZONE": "Asia/Ho_Chi_Minh",
+        "BABEL_TRANSLATION_DIRECTORIES": str(PROJECT_ROOT / "translations"),
+        "LANGUAGES": ("vi", "en"),
+        "SQLALCHEMY_TRACK_MODIFICATIONS": False,
+        "RATELIMIT_HEADERS_ENABLED": True,
+        "RATELIMIT_LOGIN": "10 per minute;100 per hour",
+        "RATELIMIT_SIGNUP": "5 per minute;30 per hour",
+        "RATELIMIT_API": "600 per minute",
+        "PASSWORD_MIN_LENGTH": 10,
+        "OCOP_EXPIRY_WARNING_DAYS": 90,
+        "API_TITLE": "Đồng Nai traceability API",
+        "API_VERSION": "v1",
+        "OPENAPI_VERSION": "3.0.3",
+        "OPENAPI_URL_PREFIX": "/api",
+        "OPENAPI_JSON_PATH": "openapi.json",
+        "OPENAPI_SWAGGER_UI_PATH": "/docs",
+        # Swagger UI assets are vendored under static/swagger-ui so the docs work offline.
+        "OPENAPI_SWAGGER_UI_URL": "/static/swagger-ui/",
+        "API_SPEC_OPTIONS": {
+            "components": {
+                "securitySchemes": {
+                    "bearerAuth": {"type": "http", "scheme": "bearer", "bearerFormat": "token"}
+                }
+            },
+            "security": [{"bearerAuth": []}],
+        },
+    }
+
+
+def normalise_database_url(url: str) -> str:
+    """Use the psycopg 3 driver for PostgreSQL URLs however they were written."""
+    for prefix in ("postgres://", "postgresql://"):
+        if url.startswith(prefix):
+            return "postgresql+psycopg://" + url[len(prefix) :]
+    return url
+
+
+def dev_secret_key(instance_path: str) -> str:
+    """A per-checkout random key kept in instance/ so sessions survive restarts in development."""
+    path = Path(instance_path) / DEV_SECRET_FILE
+    if path.exists():
+        return path.read_text().strip()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    key = secrets.token_urlsafe(48)
+    path.write_text(key)
+    path.chmod(0o600)
+    return key
+
+
+def load(app, test_config: dict | None = None) -> None:
+    """Fill app.config from defaults, the environment and an optional test mapping."""
+    app.config.from_mapping(defaults(app.instance_path))
+    for name in PLAIN_ENV_NAMES:
+        if os.environ.get(name):
+            app.config[name] = os.environ[name]
+    app.config.from_prefixed_env()
+    if test_config:
+        app.config.from_mapping(test_config)
+
+    production = app.config["APP_ENV"] == "production"
+    if not app.config.get("SECRET_KEY"):
+        if production:
+            raise ConfigError(
+                "SECRET_KEY is not set: refusing to start in production without a real secret "
+                "(set SECRET_KEY to a long random string, e.g. `python -c 'import secrets; "
+                "print(secrets.token_urlsafe(48))'`)."
+            )
+        app.config["SECRET_KEY"] = dev_secret_key(app.instance_path)
+    elif production and len(app.config["SECRET_KEY"]) < 32:
+        raise ConfigError("SECRET_KEY is too short for production: use at least 32 random characters.")
+
+    if production:
+        app.config["SESSION_COOKIE_SECURE"] = True
+        app.config["REMEMBER_COOKIE_SECURE"] = True
+        app.config["PREFERRED_URL_SCHEME"] = "https"
+
+    app.config["SQLALCHEMY_DATABASE_URI"] = normalise_database_url(app.config["DATABASE_URL"])
+    app.config["BASE_URL"] = app.config["BASE_URL"].rstrip("/")
+    if not app.config.get("RATELIMIT_STORAGE_URI"):
+        redis_url = app.config.get("REDIS_URL")
+        app.config["RATELIMIT_STORAGE_URI"] = redis_url or "memory://"

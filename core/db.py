@@ -1,0 +1,96 @@
+"""Declarative base, constraint naming and reusable column types."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Annotated
+
+from sqlalchemy import DateTime, ForeignKey, Integer, MetaData, String, event, func
+from sqlalchemy.engine import Engine
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, registry
+from sqlalchemy.types import TypeDecorator
+
+# Alembic autogenerate and hand-written migrations both rely on stable constraint names.
+NAMING_CONVENTION = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+
+def utcnow() -> dt.datetime:
+    """The current time, timezone-aware, in UTC."""
+    return dt.datetime.now(dt.UTC)
+
+
+class UTCDateTime(TypeDecorator):
+    """A timestamp stored in UTC and always returned timezone-aware (SQLite forgets the zone)."""
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value, dialect):
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("naive datetime given; use an aware datetime (UTC)")
+        return value.astimezone(dt.UTC)
+
+    def process_result_value(self, value, dialect):
+        if value is not None and value.tzinfo is None:
+            return value.replace(tzinfo=dt.UTC)
+        return value
+
+
+intpk = Annotated[int, mapped_column(Integer, primary_key=True)]
+created_at = Annotated[
+    dt.datetime, mapped_column(UTCDateTime(), default=utcnow, server_default=func.now())
+]
+updated_at = Annotated[
+    dt.datetime,
+    mapped_column(UTCDateTime(), default=utcnow, onupdate=utcnow, server_default=func.now()),
+]
+str_short = Annotated[str, mapped_column(String(120))]
+user_fk = Annotated[
+    int | None, mapped_column(ForeignKey("users.id", ondelete="SET NULL"), nullable=True)
+]
+
+
+class Base(DeclarativeBase):
+    """Base class of every model."""
+
+    registry = registry(
+        metadata=MetaData(naming_convention=NAMING_CONVENTION),
+        type_annotation_map={dt.datetime: UTCDateTime()},
+    )
+
+
+class Tracked:
+    """Who created and last changed a row, and when."""
+
+    created_at: Mapped[created_at]
+    updated_at: Mapped[updated_at]
+    created_by_id: Mapped[user_fk]
+    updated_by_id: Mapped[user_fk]
+
+
+@event.listens_for(Engine, "connect")
+def _sqlite_on_connect(dbapi_connection, connection_record):
+    """Enforce foreign keys on SQLite and let SQLAlchemy, not pysqlite, issue BEGIN.
+
+    pysqlite's own transaction handling breaks SAVEPOINT, which the tests' per-test rollback and
+    nested operations rely on (SQLAlchemy docs, "Serializable isolation / Savepoints").
+    """
+    if type(dbapi_connection).__module__.startswith("sqlite3"):
+        dbapi_connection.isolation_level = None
+        cursor = dbapi_connection.cursor()
+        cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.close()
+
+
+@event.listens_for(Engine, "begin")
+def _sqlite_on_begin(conn):
+    if conn.dialect.name == "sqlite":
+        conn.exec_driver_sql("BEGIN")

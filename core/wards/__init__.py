@@ -1,0 +1,1 @@
+"""The commune-level units (wards and communes) of Đồng Nai."""

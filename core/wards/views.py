@@ -1,0 +1,105 @@
+"""The ward list and the roll-out settings."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from flask_login import current_user, login_required
+from flask_wtf import FlaskForm
+from sqlalchemy import select
+from wtforms import DateField, SelectField
+from wtforms.fields.choices import SelectChoice
+from wtforms.validators import Optional
+
+from core import access
+from core.errors import NotFound, ValidationFailed
+from core.extensions import db
+from core.forms import attach_errors
+from core.wards import services
+from core.wards.models import AreaGroup, RolloutPhase, Ward, WardKind
+
+bp = Blueprint("wards", __name__, url_prefix="/wards")
+
+PHASE_LABELS = {
+    RolloutPhase.PILOT_2026: _l("Pilot 2026"),
+    RolloutPhase.EXTENSION_2030: _l("Extension by 2030"),
+    RolloutPhase.NOT_PLANNED: _l("Not yet planned"),
+}
+KIND_LABELS = {WardKind.XA: _l("Commune (xã)"), WardKind.PHUONG: _l("Ward (phường)")}
+GROUP_LABELS = {AreaGroup.URBAN: _l("Urban"), AreaGroup.RURAL: _l("Rural")}
+
+
+class RolloutForm(FlaskForm):
+    rollout_phase = SelectField(
+        _l("Roll-out phase"),
+        choices=[SelectChoice(p.value, label) for p, label in PHASE_LABELS.items()],
+    )
+    rollout_started_on = DateField(_l("Start date"), validators=[Optional()])
+
+
+def _parse_day(raw: str | None) -> dt.date:
+    try:
+        return dt.date.fromisoformat(raw) if raw else dt.date.today()
+    except ValueError:
+        return dt.date.today()
+
+
+@bp.get("/")
+@login_required
+def index():
+    day = _parse_day(request.args.get("on"))
+    wards = db.session.scalars(select(Ward).order_by(Ward.code)).all()
+    kind = request.args.get("kind")
+    phase = request.args.get("phase")
+    q = (request.args.get("q") or "").strip().lower()
+    rows = [
+        w
+        for w in wards
+        if (not kind or w.kind_on(day).value == kind)
+        and (not phase or w.rollout_phase.value == phase)
+        and (not q or q in w.name_on(day).lower() or q in w.name_en.lower() or q == w.code)
+    ]
+    counts = {k.value: sum(1 for w in wards if w.kind_on(day) is k) for k in WardKind}
+    pilots = sum(1 for w in wards if w.rollout_phase is RolloutPhase.PILOT_2026)
+    return render_template(
+        "wards/index.html",
+        wards=rows,
+        day=day,
+        counts=counts,
+        pilots=pilots,
+        total=len(wards),
+        kind_labels=KIND_LABELS,
+        group_labels=GROUP_LABELS,
+        phase_labels=PHASE_LABELS,
+    )
+
+
+@bp.route("/<code>/rollout", methods=["GET", "POST"])
+@login_required
+def edit_rollout(code: str):
+    access.require_staff(current_user)
+    ward = db.session.get(Ward, code)
+    if ward is None:
+        raise NotFound(_l("Not found."))
+    form = RolloutForm(obj=ward)
+    if request.method == "GET":
+        form.rollout_phase.data = ward.rollout_phase.value
+    if form.validate_on_submit():
+        try:
+            services.update_rollout(
+                ward,
+                phase=RolloutPhase(form.rollout_phase.data),
+                started_on=form.rollout_started_on.data,
+                actor=current_user,
+            )
+        except ValidationFailed as exc:
+            db.session.rollback()
+            attach_errors(form, exc)
+        else:
+            db.session.commit()
+            flash(_("Roll-out of %(name)s saved.", name=ward.name), "success")
+            return redirect(url_for("wards.index"))
+    return render_template("wards/rollout.html", ward=ward, form=form, kind_labels=KIND_LABELS)

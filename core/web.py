@@ -1,0 +1,145 @@
+"""Request plumbing shared by every page: locale, security headers, template helpers, home."""
+
+from __future__ import annotations
+
+import datetime as dt
+from urllib.parse import urlsplit
+
+from flask import (
+    Blueprint,
+    Flask,
+    current_app,
+    g,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
+from flask_babel import lazy_gettext as _l
+from flask_login import current_user
+
+from core.extensions import db, login_manager
+
+bp = Blueprint("web", __name__)
+
+LANG_COOKIE = "lang"
+
+# Pages need nothing from other origins; the API docs page is the one exception (inline script).
+CSP = (
+    "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; "
+    "object-src 'none'; base-uri 'self'; form-action 'self'; frame-ancestors 'none'"
+)
+
+
+def select_locale() -> str:
+    """The user's saved language, else ?lang= / the lang cookie, else the browser's, else vi."""
+    languages = current_app.config["LANGUAGES"]
+    requested = request.args.get("lang") or request.cookies.get(LANG_COOKIE)
+    if requested in languages:
+        return requested
+    user = getattr(g, "api_user", None) or (
+        current_user if current_user and current_user.is_authenticated else None
+    )
+    if user is not None and user.locale in languages:
+        return user.locale
+    if request.accept_languages:
+        best = request.accept_languages.best_match(languages)
+        if best:
+            return best
+    return current_app.config["BABEL_DEFAULT_LOCALE"]
+
+
+def select_timezone() -> str:
+    return current_app.config["BABEL_DEFAULT_TIMEZONE"]
+
+
+def is_safe_redirect(target: str | None) -> bool:
+    """Only same-site relative paths; never another host or a scheme-relative URL."""
+    if not target:
+        return False
+    parts = urlsplit(target)
+    return not parts.scheme and not parts.netloc and target.startswith("/") and "\\" not in target
+
+
+@login_manager.user_loader
+def load_user(user_id: str):
+    from core.accounts.models import User
+
+    user = db.session.get(User, int(user_id))
+    return user if user is not None and user.is_active else None
+
+
+@bp.get("/")
+def home():
+    if current_user.is_authenticated:
+        return redirect(url_for("web.dashboard"))
+    return render_template("home.html")
+
+
+@bp.get("/dashboard")
+def dashboard():
+    """Send each role to the page it starts from."""
+    from core.accounts.models import Role
+
+    if not current_user.is_authenticated:
+        return redirect(url_for("auth.login"))
+    if current_user.role is Role.PRODUCER:
+        return redirect(url_for("registry.producer_dashboard"))
+    if current_user.is_staff:
+        return redirect(url_for("staff.review_queue"))
+    return redirect(url_for("wards.index"))
+
+
+@bp.get("/lang/<code>")
+def set_language(code: str):
+    target = request.args.get("next")
+    response = redirect(target if is_safe_redirect(target) else url_for("web.home"))
+    if code in current_app.config["LANGUAGES"]:
+        response.set_cookie(
+            LANG_COOKIE, code, max_age=365 * 24 * 3600, samesite="Lax", httponly=True,
+            secure=current_app.config.get("SESSION_COOKIE_SECURE", False),
+        )
+        if current_user.is_authenticated:
+            current_user.locale = code
+            db.session.commit()
+    return response
+
+
+@bp.get("/healthz")
+def healthz():
+    return {"status": "ok"}
+
+
+def security_headers(response):
+    response.headers.setdefault("X-Content-Type-Options", "nosniff")
+    response.headers.setdefault("Referrer-Policy", "strict-origin-when-cross-origin")
+    if not request.path.startswith("/api/docs"):
+        response.headers.setdefault("X-Frame-Options", "DENY")
+        response.headers.setdefault("Content-Security-Policy", CSP)
+    return response
+
+
+def format_date(value: dt.date | None) -> str:
+    if value is None:
+        return "—"
+    from flask_babel import format_date as babel_format_date
+
+    return babel_format_date(value, "short")
+
+
+def init_app(app: Flask) -> None:
+    from flask_babel import get_locale
+
+    login_manager.login_view = "auth.login"
+    login_manager.login_message = _l("Please log in to continue.")
+    login_manager.login_message_category = "info"
+    login_manager.session_protection = "strong"
+    app.register_blueprint(bp)
+    app.after_request(security_headers)
+    app.jinja_env.globals.update(get_locale=get_locale, is_safe_redirect=is_safe_redirect)
+    app.jinja_env.filters["date"] = format_date
+    app.jinja_env.filters["reject_page"] = _reject_page
+
+
+def _reject_page(args: dict) -> dict:
+    return {k: v for k, v in args.items() if k != "page"}
