@@ -1,0 +1,267 @@
+"""Demo data: realistic Đồng Nai producers, sites, products and batches, and one account per role.
+
+Loaded by `flask --app wsgi demo load` (and by `make run`); a second run changes nothing.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from sqlalchemy import select
+
+from core.accounts import services as accounts
+from core.accounts.models import Role, User
+from core.extensions import db
+from core.wards.models import RolloutPhase, Ward
+from traceability import services
+from traceability.gs1.gtin import check_digit
+from traceability.models import PortalState, Producer
+
+DEMO_PASSWORD = "demo-2026-dongnai"
+ADMIN_EMAIL = "admin@demo.dongnai.vn"
+
+STAFF_ACCOUNTS = [
+    (ADMIN_EMAIL, "Quản trị hệ thống", Role.ADMIN, ()),
+    ("staff@demo.dongnai.vn", "Nguyễn Thị Thu (Sở KH&CN)", Role.STAFF, ()),
+    ("officer@demo.dongnai.vn", "Trần Văn Hòa (Tổ CNS cộng đồng)", Role.OFFICER, ("26188", "26098")),
+]
+
+# Wards shown as the 2026 pilot in the demo only; the real list is set by staff.
+DEMO_PILOT_WARDS = ("26188", "26098", "26080", "25396", "26341", "26425", "26206", "25210")
+
+
+def gtin(company_prefix: str, item: str) -> str:
+    payload = (company_prefix + item).rjust(13, "0")
+    return "0" + payload[-12:] + str(check_digit("0" + payload[-12:]))
+
+
+PRODUCERS = [
+    {
+        "account": ("buoi@demo.dongnai.vn", "Lê Văn Tâm"),
+        "verified": True,
+        "producer": {
+            "legal_name": "Hợp tác xã Nông nghiệp Bưởi Tân Triều",
+            "kind": "cooperative",
+            "tax_code": "3603456781",
+            "gs1_company_prefix": "8938512",
+            "ward_code": "26188",
+            "address": "Ấp Bình Thạch, Tân Bình",
+            "contact_name": "Lê Văn Tâm",
+            "phone": "0251 3865 123",
+        },
+        "sites": [
+            {"name": "Vườn bưởi Bình Thạch", "kind": "growing_area",
+             "planting_area_code": "VN-DNOR-0108", "ward_code": "26188",
+             "latitude": "11.0472", "longitude": "106.8733", "area_ha": "32.5",
+             "crop_or_species": "Bưởi đường lá cam, bưởi ổi", "certifications": ["VietGAP"]},
+        ],
+        "products": [
+            {"item": "00011", "name": "Bưởi đường lá cam Tân Triều", "category": "ocop",
+             "ocop_group": "food", "ocop_stars": 4, "ocop_certificate_no": "112/OCOP-ĐN",
+             "ocop_decision_no": "2781/QĐ-UBND", "ocop_valid_from": dt.date(2024, 3, 15),
+             "standards": ["VietGAP"], "ip_status": "protected", "ip_kind": "collective_mark",
+             "ip_number": "4-0236541-000", "submit": True, "verify": True,
+             "description": "Bưởi trồng bên sông Đồng Nai, tép mọng, vị ngọt thanh.",
+             "batches": [("BTT2611A", dt.date(2026, 11, 2), "1200"), ("BTT2610B", dt.date(2026, 10, 20), "950")]},
+            {"item": "00028", "name": "Bưởi ổi Tân Triều", "category": "key_product",
+             "standards": ["VietGAP"], "ip_status": "filed", "ip_kind": "collective_mark",
+             "submit": True, "verify": False,
+             "batches": [("BOI2611", dt.date(2026, 11, 10), "600")]},
+        ],
+    },
+    {
+        "account": ("chomchom@demo.dongnai.vn", "Phạm Thị Lan"),
+        "verified": True,
+        "producer": {
+            "legal_name": "Hợp tác xã Chôm chôm Bảo Vinh",
+            "kind": "cooperative",
+            "tax_code": "3603567892",
+            "gs1_company_prefix": "8938523",
+            "ward_code": "26098",
+            "address": "Ấp Bảo Quang",
+            "contact_name": "Phạm Thị Lan",
+            "phone": "0251 3877 456",
+        },
+        "sites": [
+            {"name": "Vùng chôm chôm Bảo Quang", "kind": "growing_area",
+             "planting_area_code": "VN-DNOR-0215", "ward_code": "26098",
+             "latitude": "10.9561", "longitude": "107.2598", "area_ha": "58",
+             "crop_or_species": "Chôm chôm Java, chôm chôm Thái", "certifications": ["GlobalGAP"]},
+        ],
+        "products": [
+            {"item": "00015", "name": "Chôm chôm Java Long Khánh", "category": "ocop",
+             "ocop_group": "food", "ocop_stars": 3, "ocop_certificate_no": "087/OCOP-ĐN",
+             "ocop_valid_from": dt.date(2023, 12, 1), "standards": ["GlobalGAP"],
+             "ip_status": "protected", "ip_kind": "collective_mark", "ip_number": "4-0298765-000",
+             "submit": True, "verify": True,
+             "batches": [("CCLK2606", dt.date(2026, 6, 18), "3000")]},
+        ],
+    },
+    {
+        "account": ("dieu@demo.dongnai.vn", "Nguyễn Văn Phước"),
+        "verified": True,
+        "producer": {
+            "legal_name": "Công ty TNHH Chế biến Hạt điều Bù Đăng",
+            "kind": "enterprise",
+            "tax_code": "3801234563",
+            "gs1_company_prefix": "8938534",
+            "gln": None,
+            "ward_code": "25396",
+            "address": "Khu phố Tân Hưng, Đức Phong",
+            "contact_name": "Nguyễn Văn Phước",
+            "phone": "0271 3968 789",
+            "website": "https://dieubudang.example.vn",
+        },
+        "sites": [
+            {"name": "Nhà máy chế biến Đức Phong", "kind": "processing", "ward_code": "25396",
+             "latitude": "11.8162", "longitude": "107.2452", "certifications": ["HACCP", "ISO 22000"]},
+            {"name": "Vùng điều Minh Hưng", "kind": "growing_area", "ward_code": "25396",
+             "planting_area_code": "VN-BPOR-0431", "area_ha": "120", "crop_or_species": "Điều PN1"},
+        ],
+        "products": [
+            {"item": "00019", "name": "Hạt điều rang muối Bình Phước", "category": "ocop",
+             "ocop_group": "food", "ocop_stars": 5, "ocop_certificate_no": "015/OCOP-TW",
+             "ocop_decision_no": "1453/QĐ-BNN", "ocop_valid_from": dt.date(2024, 1, 10),
+             "standards": ["HACCP", "ISO 22000"], "ip_status": "protected",
+             "ip_kind": "geographical_indication", "ip_number": "00087",
+             "submit": True, "verify": True,
+             "batches": [("HD261105", dt.date(2026, 11, 5), "800"), ("HD261020", dt.date(2026, 10, 20), "1500")]},
+            {"item": "00026", "name": "Nhân điều W320 Bù Đăng", "category": "agricultural",
+             "standards": ["HACCP"], "ip_status": "none", "submit": False, "verify": False,
+             "batches": []},
+        ],
+    },
+    {
+        "account": ("tieu@demo.dongnai.vn", "Võ Thị Hạnh"),
+        "verified": True,
+        "producer": {
+            "legal_name": "Hộ kinh doanh Hồ tiêu Xuân Mỹ",
+            "kind": "household",
+            "tax_code": "075186001234",
+            "gs1_company_prefix": "8938545",
+            "ward_code": "26341",
+            "address": "Ấp 3, Xuân Mỹ",
+            "contact_name": "Võ Thị Hạnh",
+            "phone": "0912 345 678",
+        },
+        "sites": [
+            {"name": "Vườn tiêu Xuân Mỹ", "kind": "growing_area", "ward_code": "26341",
+             "area_ha": "4.2", "crop_or_species": "Tiêu Vĩnh Linh", "certifications": ["Organic (TCVN 11041)"]},
+        ],
+        "products": [
+            {"item": "00017", "name": "Tiêu đen hữu cơ Cẩm Mỹ", "category": "ocop",
+             "ocop_group": "food", "ocop_stars": 3, "ocop_certificate_no": "140/OCOP-ĐN",
+             "ocop_valid_from": dt.date(2023, 12, 20), "standards": ["Organic (TCVN 11041)"],
+             "ip_status": "none", "submit": True, "verify": True,
+             "batches": [("TIEU2604", dt.date(2026, 4, 2), "250")]},
+        ],
+    },
+    {
+        "account": ("caphe@demo.dongnai.vn", "Đặng Minh Khoa"),
+        "verified": True,
+        "producer": {
+            "legal_name": "Hợp tác xã Cà phê Xuân Lộc",
+            "kind": "cooperative",
+            "tax_code": "3603678903",
+            "gs1_company_prefix": "8938556",
+            "ward_code": "26425",
+            "address": "Ấp Trung Tâm, Xuân Trường",
+            "contact_name": "Đặng Minh Khoa",
+            "phone": "0251 3741 222",
+        },
+        "sites": [
+            {"name": "Vùng cà phê Xuân Trường", "kind": "growing_area", "ward_code": "26425",
+             "area_ha": "75", "crop_or_species": "Cà phê vối (Robusta)", "certifications": ["Rainforest Alliance"]},
+        ],
+        "products": [
+            {"item": "00013", "name": "Cà phê rang xay Xuân Lộc", "category": "ocop",
+             "ocop_group": "drinks", "ocop_stars": 4, "ocop_certificate_no": "095/OCOP-ĐN",
+             "ocop_valid_from": dt.date(2025, 2, 1), "standards": ["Rainforest Alliance"],
+             "ip_status": "filed", "ip_kind": "trademark", "submit": True, "verify": True,
+             "batches": [("CPXL2609", dt.date(2026, 9, 12), "400")]},
+        ],
+    },
+    {
+        "account": ("saurieng@demo.dongnai.vn", "Hoàng Văn Bình"),
+        "verified": False,
+        "producer": {
+            "legal_name": "Hợp tác xã Sầu riêng Định Quán",
+            "kind": "cooperative",
+            "tax_code": "3603789014",
+            "gs1_company_prefix": "8938567",
+            "ward_code": "26206",
+            "address": "Ấp Hiệp Nghĩa, Ngọc Định",
+            "contact_name": "Hoàng Văn Bình",
+            "phone": "0251 3850 333",
+        },
+        "sites": [
+            {"name": "Vườn sầu riêng Ngọc Định", "kind": "growing_area", "ward_code": "26206",
+             "planting_area_code": "VN-DNOR-0533", "area_ha": "41", "crop_or_species": "Sầu riêng Ri6, Monthong",
+             "certifications": ["VietGAP"]},
+        ],
+        "products": [
+            {"item": "00012", "name": "Sầu riêng Ri6 Định Quán", "category": "agricultural",
+             "standards": ["VietGAP"], "ip_status": "none", "submit": False, "verify": False,
+             "batches": [("SR2608A", dt.date(2026, 8, 15), "5000")]},
+        ],
+    },
+]
+
+
+FRESH_FRUIT = ("Bưởi", "Chôm chôm", "Sầu riêng")
+
+
+def shelf_life(product) -> int:
+    """Fresh fruit keeps for weeks; roasted nuts, pepper and coffee for a year."""
+    return 45 if product.name.startswith(FRESH_FRUIT) else 365
+
+
+def load_demo() -> bool:
+    """Load the demo data unless it is there already. Returns True when something was added."""
+    if db.session.scalar(select(User.id).where(User.email == ADMIN_EMAIL)):
+        return False
+    if db.session.scalar(select(Ward.code).limit(1)) is None:
+        raise RuntimeError("load the wards first: flask --app wsgi wards load")
+    created = {}
+    for email, name, role, wards in STAFF_ACCOUNTS:
+        created[role] = accounts.create_user(
+            email=email, password=DEMO_PASSWORD, full_name=name, role=role, ward_codes=wards
+        )
+    staff = created[Role.STAFF]
+    for code in DEMO_PILOT_WARDS:
+        ward = db.session.get(Ward, code)
+        ward.rollout_phase = RolloutPhase.PILOT_2026
+        ward.rollout_started_on = dt.date(2026, 3, 1)
+    for entry in PRODUCERS:
+        email, name = entry["account"]
+        user = services.register_producer(
+            {"email": email, "password": DEMO_PASSWORD, "full_name": name}, entry["producer"]
+        )
+        producer: Producer = user.producer
+        if entry["verified"]:
+            services.verify_producer(producer, staff)
+        sites = [services.create_site(producer, dict(s), user) for s in entry["sites"]]
+        for spec in entry["products"]:
+            spec = dict(spec)
+            batches = spec.pop("batches")
+            submit, verify = spec.pop("submit"), spec.pop("verify")
+            spec["gtin"] = gtin(entry["producer"]["gs1_company_prefix"], spec.pop("item"))
+            product = services.create_product(producer, spec, user)
+            for lot, day, quantity in batches:
+                services.create_batch(
+                    {"product_id": product.id, "site_id": sites[-1].id, "lot_code": lot,
+                     "produced_on": day, "expires_on": day + dt.timedelta(days=shelf_life(product)),
+                     "quantity": quantity, "unit": "kg"},
+                    user,
+                )
+            if submit and entry["verified"]:
+                services.submit_product(product, user)
+                if verify:
+                    services.verify_product(product, staff)
+                    if spec.get("ocop_stars", 0) >= 4:
+                        services.set_portal_status(
+                            product, state=PortalState.LISTED,
+                            reference=f"TXNG-{product.gtin[-6:]}", on=dt.date(2026, 10, 1), actor=staff,
+                        )
+    db.session.flush()
+    return True

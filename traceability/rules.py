@@ -1,0 +1,167 @@
+"""Field rules of the registry, shared by pages and the API.
+
+Each `clean_*` function takes the raw value and returns the value to store, or raises
+FieldError with a message in the user's language that says what is wrong and what to do.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+
+from flask_babel import lazy_gettext as _l
+
+from traceability.gs1 import gtin as gs1_gtin
+from traceability.gs1.ai import AIValueError, validate_value
+
+OCOP_VALIDITY_MONTHS = 36
+
+
+class FieldError(ValueError):
+    """A single field's value is not acceptable."""
+
+    def __init__(self, message):
+        super().__init__(str(message))
+        self.message = message
+
+
+def clean_gtin(value: str) -> str:
+    """The GTIN as 14 digits, check digit verified (GS1 GenSpecs §7.9)."""
+    try:
+        return gs1_gtin.normalise_gtin(value or "")
+    except gs1_gtin.GtinError as exc:
+        messages = {
+            "empty": _l("Enter the GTIN: the number under the barcode."),
+            "not_digits": _l(
+                "A GTIN has digits only: remove spaces, letters and other characters."
+            ),
+            "bad_length": _l(
+                "A GTIN has 8, 12, 13 or 14 digits; this one has %(n)d.", n=len(value or "")
+            ),
+            "bad_check_digit": _l(
+                "The check digit (the last digit) should be %(expected)s, not %(got)s: "
+                "re-read the number under the barcode.",
+                expected=getattr(exc, "expected", "?"),
+                got=getattr(exc, "got", "?"),
+            ),
+        }
+        raise FieldError(messages.get(exc.code, str(exc))) from exc
+
+
+def gtin_warnings(gtin14: str) -> list:
+    if not gs1_gtin.is_vietnam_prefix(gtin14):
+        return [
+            _l(
+                "This GTIN does not start with 893 (GS1 Vietnam). Make sure it is a number "
+                "your company was assigned."
+            )
+        ]
+    return []
+
+
+_TAX_CODE = re.compile(r"^(\d{10})(?:-?(\d{3}))?$|^(\d{12})$")
+
+
+def clean_tax_code(value: str) -> str:
+    """10 digits (enterprise), 10+3 for a branch (written 0123456789-001), or the 12-digit
+    personal identification number that household businesses use since 1/7/2025
+    (Circular 86/2024/TT-BTC)."""
+    value = (value or "").strip().replace(" ", "")
+    match = _TAX_CODE.match(value)
+    if not match:
+        raise FieldError(
+            _l(
+                "A tax code has 10 digits, or 13 for a branch (0123456789-001); household "
+                "businesses may use their 12-digit personal identification number."
+            )
+        )
+    if match.group(3):
+        return match.group(3)
+    return match.group(1) + (f"-{match.group(2)}" if match.group(2) else "")
+
+
+def clean_company_prefix(value: str | None) -> tuple[str | None, list]:
+    """A GS1 company prefix: 6 to 12 digits; GS1 Vietnam's start with 893."""
+    value = (value or "").strip()
+    if not value:
+        return None, []
+    if not value.isdigit() or not 6 <= len(value) <= 12:
+        raise FieldError(_l("A GS1 company prefix has 6 to 12 digits, e.g. 8931234."))
+    warnings = [] if value.startswith("893") else [
+        _l("This company prefix does not start with 893 (GS1 Vietnam).")
+    ]
+    return value, warnings
+
+
+def clean_gln(value: str | None) -> str | None:
+    """A 13-digit GLN with a valid check digit."""
+    value = (value or "").strip()
+    if not value:
+        return None
+    if not value.isdigit() or len(value) != 13:
+        raise FieldError(_l("A GLN has exactly 13 digits."))
+    if not gs1_gtin.has_valid_check_digit(value):
+        raise FieldError(_l("The GLN's check digit (the last digit) is wrong."))
+    return value
+
+
+def clean_lot_code(value: str) -> str:
+    """GS1 AI (10): 1 to 20 characters of GS1 character set 82."""
+    value = (value or "").strip()
+    if not value:
+        raise FieldError(_l("Enter the lot code."))
+    if len(value) > 20:
+        raise FieldError(_l("A lot code has at most 20 characters; this one has %(n)d.", n=len(value)))
+    try:
+        validate_value("10", value)
+    except AIValueError as exc:
+        raise FieldError(
+            _l(
+                "A lot code may use only letters without accents, digits and - . / _ "
+                "(no spaces or Vietnamese diacritics)."
+            )
+        ) from exc
+    return value
+
+
+def clean_text(value: str | None, *, max_length: int, required: bool = False) -> str:
+    value = (value or "").strip()
+    if required and not value:
+        raise FieldError(_l("This field is required."))
+    if len(value) > max_length:
+        raise FieldError(_l("Use at most %(n)d characters.", n=max_length))
+    return value
+
+
+def clean_standards(values) -> list[str]:
+    if values is None:
+        return []
+    if isinstance(values, str):
+        values = [v for v in re.split(r"[,;\n]", values)]
+    cleaned = []
+    for v in values:
+        v = str(v).strip()
+        if v and v not in cleaned:
+            if len(v) > 60:
+                raise FieldError(_l("Each standard has at most 60 characters."))
+            cleaned.append(v)
+    if len(cleaned) > 12:
+        raise FieldError(_l("List at most 12 standards."))
+    return cleaned
+
+
+def add_months(day: dt.date, months: int) -> dt.date:
+    """The same day `months` later, clamped to the month's end (31/1 + 1 month → 28 or 29/2)."""
+    month_index = day.month - 1 + months
+    year, month = day.year + month_index // 12, month_index % 12 + 1
+    for d in (day.day, 30, 29, 28):
+        try:
+            return dt.date(year, month, d)
+        except ValueError:
+            continue
+    raise AssertionError("unreachable")
+
+
+def ocop_default_valid_to(valid_from: dt.date) -> dt.date:
+    """OCOP certificates are valid for 36 months from the decision (Decision 148/QĐ-TTg)."""
+    return add_months(valid_from, OCOP_VALIDITY_MONTHS) - dt.timedelta(days=1)

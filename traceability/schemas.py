@@ -1,0 +1,211 @@
+"""API schemas of the registry: `*In` parse requests, `*Out` shape answers, `*Query` filter lists.
+
+They only parse types and choices; the rules (GTIN check digit, OCOP validity…) are in
+`traceability.rules` and `traceability.services`, shared with the pages.
+"""
+
+from flask import url_for
+from marshmallow import Schema, fields
+from marshmallow.validate import Length, OneOf, Range
+
+from traceability import services
+from traceability.images import variant_name
+from traceability.models import (
+    IpKind,
+    IpStatus,
+    OcopGroup,
+    PortalState,
+    ProducerKind,
+    ProductCategory,
+    ReviewState,
+    SiteKind,
+    VerificationState,
+)
+
+
+def _choice(enum_cls, **kwargs):
+    return fields.String(validate=OneOf([m.value for m in enum_cls]), **kwargs)
+
+
+class Tracked(Schema):
+    created_at = fields.AwareDateTime(dump_only=True)
+    updated_at = fields.AwareDateTime(dump_only=True)
+
+
+class ProducerIn(Schema):
+    legal_name = fields.String(required=True, validate=Length(max=200))
+    kind = _choice(ProducerKind, required=True)
+    tax_code = fields.String(required=True, metadata={"example": "3600123456"})
+    gs1_company_prefix = fields.String(allow_none=True, metadata={"example": "8938501"})
+    gln = fields.String(allow_none=True)
+    ward_code = fields.String(required=True, metadata={"example": "26068"})
+    address = fields.String(required=True)
+    contact_name = fields.String()
+    phone = fields.String()
+    email = fields.String()
+    website = fields.String()
+
+
+class ProducerOut(Tracked):
+    id = fields.Integer()
+    legal_name = fields.String()
+    kind = fields.Enum(ProducerKind, by_value=True)
+    tax_code = fields.String()
+    gs1_company_prefix = fields.String(allow_none=True)
+    gln = fields.String(allow_none=True)
+    ward_code = fields.String()
+    address = fields.String()
+    contact_name = fields.String()
+    phone = fields.String()
+    email = fields.String()
+    website = fields.String()
+    verification_state = fields.Enum(VerificationState, by_value=True)
+    verified_at = fields.AwareDateTime(allow_none=True)
+    rejection_reason = fields.String()
+
+
+class ProducerQuery(Schema):
+    q = fields.String()
+    ward_code = fields.String()
+    kind = _choice(ProducerKind)
+    verification_state = _choice(VerificationState)
+
+
+class ReasonIn(Schema):
+    reason = fields.String(required=True, validate=Length(min=1, max=500))
+
+
+class ProductIn(Schema):
+    producer_id = fields.Integer(
+        metadata={"description": "Staff only; a producer's token always acts for its own producer"}
+    )
+    gtin = fields.String(required=True, metadata={"example": "08938501234560"})
+    name = fields.String(required=True, validate=Length(max=200))
+    description = fields.String()
+    category = _choice(ProductCategory, required=True)
+    ocop_group = _choice(OcopGroup, allow_none=True)
+    ocop_stars = fields.Integer(allow_none=True, validate=Range(3, 5))
+    ocop_certificate_no = fields.String()
+    ocop_decision_no = fields.String()
+    ocop_valid_from = fields.Date(allow_none=True)
+    ocop_valid_to = fields.Date(allow_none=True, metadata={"description": "Default: 36 months"})
+    standards = fields.List(fields.String())
+    ip_status = _choice(IpStatus)
+    ip_kind = _choice(IpKind, allow_none=True)
+    ip_number = fields.String()
+
+
+class ProductOut(Tracked):
+    id = fields.Integer()
+    producer_id = fields.Integer()
+    gtin = fields.String(metadata={"description": "GTIN-14"})
+    name = fields.String()
+    description = fields.String()
+    category = fields.Enum(ProductCategory, by_value=True)
+    ocop_group = fields.Enum(OcopGroup, by_value=True, allow_none=True)
+    ocop_stars = fields.Integer(allow_none=True)
+    ocop_certificate_no = fields.String()
+    ocop_decision_no = fields.String()
+    ocop_valid_from = fields.Date(allow_none=True)
+    ocop_valid_to = fields.Date(allow_none=True)
+    standards = fields.List(fields.String())
+    ip_status = fields.Enum(IpStatus, by_value=True)
+    ip_kind = fields.Enum(IpKind, by_value=True, allow_none=True)
+    ip_number = fields.String()
+    portal_state = fields.Enum(PortalState, by_value=True)
+    portal_reference = fields.String()
+    portal_state_on = fields.Date(allow_none=True)
+    review_state = fields.Enum(ReviewState, by_value=True)
+    rejection_reason = fields.String()
+    images = fields.Method("image_urls")
+    warnings = fields.Method("product_warnings")
+
+    def image_urls(self, product) -> list[str]:
+        return [
+            url_for("media.product_image", name=variant_name(img.key, 640), _external=True)
+            for img in product.images
+        ]
+
+    def product_warnings(self, product) -> list[str]:
+        return [str(w) for w in services.product_warnings(product)]
+
+
+class ProductQuery(Schema):
+    q = fields.String(metadata={"description": "Part of the name or GTIN"})
+    producer_id = fields.Integer()
+    gtin = fields.String()
+    category = _choice(ProductCategory)
+    review_state = _choice(ReviewState)
+    portal_state = _choice(PortalState)
+    ip_status = _choice(IpStatus)
+
+
+class PortalIn(Schema):
+    portal_state = _choice(PortalState, required=True)
+    portal_reference = fields.String(load_default="")
+    portal_state_on = fields.Date(allow_none=True, load_default=None)
+
+
+class SiteIn(Schema):
+    producer_id = fields.Integer(metadata={"description": "Staff only"})
+    name = fields.String(required=True)
+    kind = _choice(SiteKind, required=True)
+    planting_area_code = fields.String()
+    ward_code = fields.String(required=True)
+    address = fields.String()
+    latitude = fields.Decimal(allow_none=True, as_string=False)
+    longitude = fields.Decimal(allow_none=True, as_string=False)
+    area_ha = fields.Decimal(allow_none=True, as_string=False)
+    crop_or_species = fields.String()
+    certifications = fields.List(fields.String())
+
+
+class SiteOut(Tracked):
+    id = fields.Integer()
+    producer_id = fields.Integer()
+    name = fields.String()
+    kind = fields.Enum(SiteKind, by_value=True)
+    planting_area_code = fields.String()
+    ward_code = fields.String()
+    address = fields.String()
+    latitude = fields.Float(allow_none=True)
+    longitude = fields.Float(allow_none=True)
+    area_ha = fields.Float(allow_none=True)
+    crop_or_species = fields.String()
+    certifications = fields.List(fields.String())
+
+
+class SiteQuery(Schema):
+    producer_id = fields.Integer()
+    ward_code = fields.String()
+    kind = _choice(SiteKind)
+
+
+class BatchIn(Schema):
+    product_id = fields.Integer(required=True)
+    site_id = fields.Integer(allow_none=True)
+    lot_code = fields.String(required=True, metadata={"description": "GS1 AI (10)"})
+    produced_on = fields.Date(allow_none=True)
+    expires_on = fields.Date(allow_none=True)
+    quantity = fields.Decimal(allow_none=True, as_string=False)
+    unit = fields.String()
+    notes = fields.String()
+
+
+class BatchOut(Tracked):
+    id = fields.Integer()
+    product_id = fields.Integer()
+    producer_id = fields.Integer()
+    site_id = fields.Integer(allow_none=True)
+    lot_code = fields.String()
+    produced_on = fields.Date(allow_none=True)
+    expires_on = fields.Date(allow_none=True)
+    quantity = fields.Float(allow_none=True)
+    unit = fields.String()
+    notes = fields.String()
+
+
+class BatchQuery(Schema):
+    product_id = fields.Integer()
+    site_id = fields.Integer()
+    lot_code = fields.String()

@@ -1,0 +1,649 @@
+"""Registry operations. They take plain values, check every rule, flush, and never commit."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable
+from decimal import Decimal, InvalidOperation
+
+from flask import current_app
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import exists, func, select
+
+from core import access, audit
+from core.accounts import services as accounts
+from core.accounts.models import Role, User
+from core.db import utcnow
+from core.errors import Conflict, FieldErrors, Forbidden
+from core.extensions import db
+from core.wards.models import Ward
+from traceability import rules
+from traceability.models import (
+    Batch,
+    IpKind,
+    IpStatus,
+    OcopGroup,
+    PortalState,
+    Producer,
+    ProducerKind,
+    Product,
+    ProductCategory,
+    ReviewState,
+    Site,
+    SiteKind,
+    VerificationState,
+)
+from traceability.rules import FieldError
+
+# --- helpers -------------------------------------------------------------------------------
+
+
+def _apply(obj, data: dict, cleaners: dict[str, Callable], errors: FieldErrors) -> dict:
+    """Clean each given field and set it on obj; returns the changed fields (old, new)."""
+    changed = {}
+    for field, value in data.items():
+        cleaner = cleaners.get(field)
+        if cleaner is None:
+            continue
+        try:
+            cleaned = cleaner(value)
+        except FieldError as exc:
+            errors.add(field, exc.message)
+            continue
+        old = getattr(obj, field, None)
+        if old != cleaned:
+            changed[field] = (old, cleaned)
+            setattr(obj, field, cleaned)
+    return changed
+
+
+def _ward_exists(code) -> str:
+    code = (code or "").strip()
+    if not code or db.session.get(Ward, code) is None:
+        raise FieldError(_l("Choose one of Đồng Nai's 95 wards and communes."))
+    return code
+
+
+def _enum(cls, *, required: bool = True):
+    def clean(value):
+        if value in (None, ""):
+            if required:
+                raise FieldError(_l("This field is required."))
+            return None
+        try:
+            return cls(value)
+        except ValueError:
+            allowed = ", ".join(m.value for m in cls)
+            raise FieldError(_l("Choose one of: %(allowed)s.", allowed=allowed)) from None
+
+    return clean
+
+
+def _text(max_length: int, required: bool = False):
+    return lambda v: rules.clean_text(v, max_length=max_length, required=required)
+
+
+def _optional_date(value):
+    if value in (None, ""):
+        return None
+    if isinstance(value, dt.date):
+        return value
+    try:
+        return dt.date.fromisoformat(str(value))
+    except ValueError:
+        raise FieldError(_l("Enter a date as YYYY-MM-DD.")) from None
+
+
+def _decimal(minimum=None, maximum=None):
+    def clean(value):
+        if value in (None, ""):
+            return None
+        try:
+            number = Decimal(str(value))
+        except InvalidOperation:
+            raise FieldError(_l("Enter a number.")) from None
+        if not number.is_finite():
+            raise FieldError(_l("Enter a number."))
+        if minimum is not None and number < minimum:
+            raise FieldError(_l("Enter a number of at least %(n)s.", n=minimum))
+        if maximum is not None and number > maximum:
+            raise FieldError(_l("Enter a number of at most %(n)s.", n=maximum))
+        return number
+
+    return clean
+
+
+def _stamp(obj, actor: User, creating: bool = False) -> None:
+    obj.updated_by_id = actor.id
+    if creating:
+        obj.created_by_id = actor.id
+
+
+def _changes_for_audit(changed: dict) -> dict:
+    return {k: [str(o) if o is not None else None, str(n) if n is not None else None]
+            for k, (o, n) in changed.items()}
+
+
+# --- producers -----------------------------------------------------------------------------
+
+PRODUCER_CLEANERS: dict[str, Callable] = {
+    "legal_name": _text(200, required=True),
+    "kind": _enum(ProducerKind),
+    "tax_code": rules.clean_tax_code,
+    "gs1_company_prefix": lambda v: rules.clean_company_prefix(v)[0],
+    "gln": rules.clean_gln,
+    "ward_code": _ward_exists,
+    "address": _text(300, required=True),
+    "contact_name": _text(120),
+    "phone": _text(20),
+    "email": _text(254),
+    "website": _text(200),
+}
+PRODUCER_REQUIRED = ("legal_name", "kind", "tax_code", "ward_code", "address")
+# Identity fields a producer may not change once the Department has verified it.
+PRODUCER_LOCKED_WHEN_VERIFIED = ("legal_name", "tax_code", "kind")
+
+
+def _check_tax_code_unique(producer: Producer, errors: FieldErrors) -> None:
+    if "tax_code" in errors.errors or not producer.tax_code:
+        return
+    clash = db.session.scalar(
+        select(Producer.id).where(Producer.tax_code == producer.tax_code, Producer.id != producer.id)
+        if producer.id
+        else select(Producer.id).where(Producer.tax_code == producer.tax_code)
+    )
+    if clash:
+        errors.add("tax_code", _l("A producer with this tax code is already registered."))
+
+
+def _require(data: dict, fields, errors: FieldErrors) -> None:
+    for field in fields:
+        if data.get(field) in (None, ""):
+            errors.add(field, _l("This field is required."))
+
+
+def register_producer(account: dict, producer_data: dict) -> User:
+    """Producer self sign-up: a pending producer and its first account, both or neither."""
+    errors = FieldErrors()
+    account_errors = FieldErrors()
+    accounts.check_new_user(account_errors, **account)
+    # The account's email and name have their own fields beside the producer's contact ones.
+    for field, messages in account_errors.errors.items():
+        for message in messages:
+            errors.add({"email": "account_email", "full_name": "account_name"}.get(field, field), message)
+    _require(producer_data, PRODUCER_REQUIRED, errors)
+    producer = Producer(verification_state=VerificationState.PENDING)
+    _apply(producer, producer_data, PRODUCER_CLEANERS, errors)
+    _check_tax_code_unique(producer, errors)
+    errors.raise_if_any()
+    db.session.add(producer)
+    db.session.flush()
+    user = accounts.create_user(role=Role.PRODUCER, producer=producer, **account)
+    producer.created_by_id = producer.updated_by_id = user.id
+    audit.record(user, "producer.register", producer, legal_name=producer.legal_name)
+    return user
+
+
+def create_producer(data: dict, actor: User) -> Producer:
+    """Staff register a producer on its behalf (it still needs verifying)."""
+    access.require_staff(actor)
+    errors = FieldErrors()
+    _require(data, PRODUCER_REQUIRED, errors)
+    producer = Producer(verification_state=VerificationState.PENDING)
+    _apply(producer, data, PRODUCER_CLEANERS, errors)
+    _check_tax_code_unique(producer, errors)
+    errors.raise_if_any()
+    _stamp(producer, actor, creating=True)
+    db.session.add(producer)
+    db.session.flush()
+    audit.record(actor, "producer.create", producer, legal_name=producer.legal_name)
+    return producer
+
+
+def update_producer(producer: Producer, data: dict, actor: User) -> Producer:
+    if not access.can_write(actor, producer):
+        raise Forbidden(_l("You may not change this record."))
+    errors = FieldErrors()
+    if producer.is_verified and not actor.is_staff:
+        for field in PRODUCER_LOCKED_WHEN_VERIFIED:
+            if field in data and data[field] != getattr(producer, field):
+                errors.add(
+                    field,
+                    _l("This was verified by the Department; ask staff to change it."),
+                )
+        data = {k: v for k, v in data.items() if k not in PRODUCER_LOCKED_WHEN_VERIFIED}
+    changed = _apply(producer, data, PRODUCER_CLEANERS, errors)
+    _check_tax_code_unique(producer, errors)
+    errors.raise_if_any()
+    if changed:
+        _stamp(producer, actor)
+        audit.record(actor, "producer.update", producer, changes=_changes_for_audit(changed))
+    return producer
+
+
+def verify_producer(producer: Producer, actor: User) -> Producer:
+    access.require_staff(actor)
+    if producer.verification_state is VerificationState.VERIFIED:
+        raise Conflict(_l("This producer is already verified."))
+    producer.verification_state = VerificationState.VERIFIED
+    producer.verified_at = utcnow()
+    producer.verified_by_id = actor.id
+    producer.rejection_reason = ""
+    _stamp(producer, actor)
+    audit.record(actor, "producer.verify", producer)
+    return producer
+
+
+def reject_producer(producer: Producer, reason: str, actor: User) -> Producer:
+    """Refuse (or, once verified, suspend) a producer, always with a reason it can act on."""
+    access.require_staff(actor)
+    errors = FieldErrors()
+    reason = (reason or "").strip()
+    if len(reason) < 5:
+        errors.add("reason", _l("Say why, so the producer knows what to fix."))
+    errors.raise_if_any()
+    was_verified = producer.is_verified
+    producer.verification_state = (
+        VerificationState.SUSPENDED if was_verified else VerificationState.REJECTED
+    )
+    producer.rejection_reason = reason[:500]
+    _stamp(producer, actor)
+    audit.record(
+        actor, "producer.suspend" if was_verified else "producer.reject", producer, reason=reason
+    )
+    return producer
+
+
+def resubmit_producer(producer: Producer, actor: User) -> Producer:
+    """A rejected producer that fixed its details asks to be reviewed again."""
+    if not access.can_write(actor, producer):
+        raise Forbidden(_l("You may not change this record."))
+    if producer.verification_state is not VerificationState.REJECTED:
+        raise Conflict(_l("Only a rejected registration can be sent again."))
+    producer.verification_state = VerificationState.PENDING
+    _stamp(producer, actor)
+    audit.record(actor, "producer.resubmit", producer)
+    return producer
+
+
+# --- products ------------------------------------------------------------------------------
+
+PRODUCT_CLEANERS: dict[str, Callable] = {
+    "gtin": rules.clean_gtin,
+    "name": _text(200, required=True),
+    "description": _text(5000),
+    "category": _enum(ProductCategory),
+    "ocop_group": _enum(OcopGroup, required=False),
+    "ocop_stars": lambda v: None if v in (None, "") else _stars(v),
+    "ocop_certificate_no": _text(60),
+    "ocop_decision_no": _text(60),
+    "ocop_valid_from": _optional_date,
+    "ocop_valid_to": _optional_date,
+    "standards": rules.clean_standards,
+    "ip_status": _enum(IpStatus),
+    "ip_kind": _enum(IpKind, required=False),
+    "ip_number": _text(60),
+}
+PRODUCT_REQUIRED = ("gtin", "name", "category")
+
+
+def _stars(value) -> int:
+    try:
+        stars = int(value)
+    except (TypeError, ValueError):
+        raise FieldError(_l("OCOP stars are 3, 4 or 5.")) from None
+    if stars not in (3, 4, 5):
+        raise FieldError(_l("OCOP stars are 3, 4 or 5."))
+    return stars
+
+
+def _check_product(product: Product, errors: FieldErrors) -> None:
+    """Rules that involve several fields or other rows."""
+    if product.category is ProductCategory.OCOP:
+        for field, message in (
+            ("ocop_group", _l("Choose the OCOP product group.")),
+            ("ocop_stars", _l("OCOP products have 3, 4 or 5 stars.")),
+            ("ocop_certificate_no", _l("Enter the OCOP certificate number.")),
+            ("ocop_valid_from", _l("Enter the date the OCOP certificate was granted.")),
+        ):
+            if getattr(product, field) in (None, "") and field not in errors.errors:
+                errors.add(field, message)
+        if product.ocop_valid_from and not product.ocop_valid_to:
+            product.ocop_valid_to = rules.ocop_default_valid_to(product.ocop_valid_from)
+        if product.ocop_valid_from and product.ocop_valid_to:
+            if product.ocop_valid_to <= product.ocop_valid_from:
+                errors.add("ocop_valid_to", _l("The end of validity must come after its start."))
+            elif product.ocop_valid_to > rules.ocop_default_valid_to(product.ocop_valid_from):
+                errors.add(
+                    "ocop_valid_to", _l("An OCOP certificate is valid for at most 36 months.")
+                )
+    elif product.category is not None:
+        for field in ("ocop_group", "ocop_stars", "ocop_valid_from", "ocop_valid_to"):
+            if getattr(product, field) not in (None, "") and field not in errors.errors:
+                errors.add(field, _l("Only OCOP products have OCOP details."))
+    if product.ip_status is IpStatus.NONE:
+        if product.ip_kind or product.ip_number:
+            errors.add("ip_status", _l("Choose 'filed' or 'protected' to record IP details."))
+    elif product.ip_status is not None:
+        if product.ip_kind is None and "ip_kind" not in errors.errors:
+            errors.add("ip_kind", _l("Choose the kind of IP protection."))
+        if product.ip_status is IpStatus.PROTECTED and not product.ip_number:
+            errors.add("ip_number", _l("Enter the certificate or application number."))
+    if product.gtin and "gtin" not in errors.errors:
+        clash = select(Product.id).where(Product.gtin == product.gtin)
+        if product.id:
+            clash = clash.where(Product.id != product.id)
+        if db.session.scalar(clash):
+            errors.add("gtin", _l("Another product is already registered with this GTIN."))
+
+
+def product_warnings(product: Product, today: dt.date | None = None) -> list:
+    """What a producer should know about a product that is not an error."""
+    today = today or dt.date.today()
+    warnings = list(rules.gtin_warnings(product.gtin)) if product.gtin else []
+    state = product.ocop_expiry(today, current_app.config["OCOP_EXPIRY_WARNING_DAYS"])
+    if state == "expired":
+        warnings.append(_l("The OCOP certificate has expired: renew it to keep the stars."))
+    elif state == "expiring":
+        warnings.append(
+            _l(
+                "The OCOP certificate expires on %(day)s: start the renewal.",
+                day=product.ocop_valid_to.strftime("%d/%m/%Y"),
+            )
+        )
+    return warnings
+
+
+def create_product(producer: Producer, data: dict, actor: User) -> Product:
+    if not access.can_write(actor, producer):
+        raise Forbidden(_l("You may not change this record."))
+    errors = FieldErrors()
+    _require(data, PRODUCT_REQUIRED, errors)
+    product = Product(
+        producer_id=producer.id,
+        review_state=ReviewState.DRAFT,
+        ip_status=IpStatus.NONE,
+        portal_state=PortalState.NOT_SUBMITTED,
+        standards=[],
+    )
+    # The new product must not be flushed before it is valid.
+    with db.session.no_autoflush:
+        _apply(product, data, PRODUCT_CLEANERS, errors)
+        _check_product(product, errors)
+    errors.raise_if_any()
+    _stamp(product, actor, creating=True)
+    db.session.add(product)
+    db.session.flush()
+    audit.record(actor, "product.create", product, gtin=product.gtin, name=product.name)
+    return product
+
+
+def update_product(product: Product, data: dict, actor: User) -> Product:
+    if not access.can_write(actor, product):
+        raise Forbidden(_l("You may not change this record."))
+    errors = FieldErrors()
+    if "gtin" in data and product.review_state is ReviewState.VERIFIED:
+        try:
+            same = rules.clean_gtin(data["gtin"]) == product.gtin
+        except FieldError:
+            same = False
+        if not same:
+            errors.add("gtin", _l("The GTIN of a verified product cannot change: register a new product."))
+        data = {k: v for k, v in data.items() if k != "gtin"}
+    with db.session.no_autoflush:
+        changed = _apply(product, data, PRODUCT_CLEANERS, errors)
+        _check_product(product, errors)
+    errors.raise_if_any()
+    if changed:
+        _stamp(product, actor)
+        audit.record(actor, "product.update", product, changes=_changes_for_audit(changed))
+    return product
+
+
+def delete_product(product: Product, actor: User) -> None:
+    if not access.can_write(actor, product):
+        raise Forbidden(_l("You may not change this record."))
+    if product.review_state is ReviewState.VERIFIED:
+        raise Conflict(_l("A verified product cannot be deleted."))
+    if db.session.scalar(select(exists().where(Batch.product_id == product.id))):
+        raise Conflict(_l("This product has batches: delete them first."))
+    audit.record(actor, "product.delete", product, gtin=product.gtin)
+    db.session.delete(product)
+    db.session.flush()
+
+
+def submit_product(product: Product, actor: User) -> Product:
+    """The producer asks the Department to verify a product; only verified producers may."""
+    if not access.can_write(actor, product):
+        raise Forbidden(_l("You may not change this record."))
+    if not product.producer.is_verified:
+        raise Forbidden(
+            _l(
+                "Your producer registration has not been verified by the Department yet: you "
+                "can prepare products, and submit them once it is verified."
+            )
+        )
+    if product.review_state not in (ReviewState.DRAFT, ReviewState.REJECTED):
+        raise Conflict(_l("Only a draft or rejected product can be submitted."))
+    product.review_state = ReviewState.SUBMITTED
+    product.submitted_at = utcnow()
+    product.rejection_reason = ""
+    _stamp(product, actor)
+    audit.record(actor, "product.submit", product)
+    return product
+
+
+def verify_product(product: Product, actor: User) -> Product:
+    access.require_staff(actor)
+    if product.review_state is not ReviewState.SUBMITTED:
+        raise Conflict(_l("Only a submitted product can be verified."))
+    if not product.producer.is_verified:
+        raise Conflict(_l("Verify the producer before its products."))
+    product.review_state = ReviewState.VERIFIED
+    product.reviewed_at = utcnow()
+    product.reviewed_by_id = actor.id
+    _stamp(product, actor)
+    audit.record(actor, "product.verify", product)
+    return product
+
+
+def reject_product(product: Product, reason: str, actor: User) -> Product:
+    access.require_staff(actor)
+    errors = FieldErrors()
+    reason = (reason or "").strip()
+    if len(reason) < 5:
+        errors.add("reason", _l("Say why, so the producer knows what to fix."))
+    errors.raise_if_any()
+    if product.review_state not in (ReviewState.SUBMITTED, ReviewState.VERIFIED):
+        raise Conflict(_l("Only a submitted or verified product can be rejected."))
+    product.review_state = ReviewState.REJECTED
+    product.rejection_reason = reason[:500]
+    product.reviewed_at = utcnow()
+    product.reviewed_by_id = actor.id
+    _stamp(product, actor)
+    audit.record(actor, "product.reject", product, reason=reason)
+    return product
+
+
+def set_portal_status(
+    product: Product, *, state: PortalState, reference: str, on: dt.date | None, actor: User
+) -> Product:
+    """Record the product's state on the national traceability portal (staff)."""
+    access.require_staff(actor)
+    errors = FieldErrors()
+    reference = (reference or "").strip()
+    if state is PortalState.LISTED and not reference:
+        errors.add("portal_reference", _l("Enter the portal's reference for a listed product."))
+    if len(reference) > 80:
+        errors.add("portal_reference", _l("Use at most %(n)d characters.", n=80))
+    if on is not None and on > dt.date.today():
+        errors.add("portal_state_on", _l("The date cannot be in the future."))
+    errors.raise_if_any()
+    before = [product.portal_state.value, product.portal_reference]
+    product.portal_state = state
+    product.portal_reference = reference
+    product.portal_state_on = on or dt.date.today()
+    _stamp(product, actor)
+    audit.record(actor, "product.portal", product, before=before, after=[state.value, reference])
+    return product
+
+
+# --- sites ---------------------------------------------------------------------------------
+
+SITE_CLEANERS: dict[str, Callable] = {
+    "name": _text(200, required=True),
+    "kind": _enum(SiteKind),
+    "planting_area_code": _text(40),
+    "ward_code": _ward_exists,
+    "address": _text(300),
+    "latitude": _decimal(Decimal(-90), Decimal(90)),
+    "longitude": _decimal(Decimal(-180), Decimal(180)),
+    "area_ha": _decimal(Decimal(0), Decimal(1_000_000)),
+    "crop_or_species": _text(120),
+    "certifications": rules.clean_standards,
+}
+SITE_REQUIRED = ("name", "kind", "ward_code")
+
+
+def _check_site(site: Site, errors: FieldErrors) -> None:
+    if (site.latitude is None) != (site.longitude is None):
+        errors.add("longitude", _l("Give both latitude and longitude, or neither."))
+
+
+def create_site(producer: Producer, data: dict, actor: User) -> Site:
+    if not access.can_write(actor, producer):
+        raise Forbidden(_l("You may not change this record."))
+    errors = FieldErrors()
+    _require(data, SITE_REQUIRED, errors)
+    site = Site(producer_id=producer.id, certifications=[])
+    _apply(site, data, SITE_CLEANERS, errors)
+    _check_site(site, errors)
+    errors.raise_if_any()
+    _stamp(site, actor, creating=True)
+    db.session.add(site)
+    db.session.flush()
+    audit.record(actor, "site.create", site, name=site.name)
+    return site
+
+
+def update_site(site: Site, data: dict, actor: User) -> Site:
+    if not access.can_write(actor, site):
+        raise Forbidden(_l("You may not change this record."))
+    errors = FieldErrors()
+    with db.session.no_autoflush:
+        changed = _apply(site, data, SITE_CLEANERS, errors)
+        _check_site(site, errors)
+    errors.raise_if_any()
+    if changed:
+        _stamp(site, actor)
+        audit.record(actor, "site.update", site, changes=_changes_for_audit(changed))
+    return site
+
+
+def delete_site(site: Site, actor: User) -> None:
+    if not access.can_write(actor, site):
+        raise Forbidden(_l("You may not change this record."))
+    if db.session.scalar(select(exists().where(Batch.site_id == site.id))):
+        raise Conflict(_l("Batches come from this site: it cannot be deleted."))
+    audit.record(actor, "site.delete", site, name=site.name)
+    db.session.delete(site)
+    db.session.flush()
+
+
+# --- batches -------------------------------------------------------------------------------
+
+BATCH_CLEANERS: dict[str, Callable] = {
+    "lot_code": rules.clean_lot_code,
+    "produced_on": _optional_date,
+    "expires_on": _optional_date,
+    "quantity": _decimal(Decimal(0), Decimal("1e10")),
+    "unit": _text(20),
+    "notes": _text(2000),
+}
+
+
+def _owned_by(model, ident, producer_id: int, field: str, errors: FieldErrors):
+    """A row of `model` that belongs to the same producer, or a field error (never a leak)."""
+    if ident in (None, ""):
+        return None
+    try:
+        obj = db.session.get(model, int(ident))
+    except (TypeError, ValueError):
+        obj = None
+    if obj is None or access.owner_of(obj) != producer_id:
+        errors.add(field, _l("Choose one of your own records."))
+        return None
+    return obj
+
+
+def _check_batch(batch: Batch, errors: FieldErrors) -> None:
+    if batch.produced_on and batch.expires_on and batch.expires_on < batch.produced_on:
+        errors.add("expires_on", _l("The expiry date cannot be before the production date."))
+    if batch.produced_on and batch.produced_on > dt.date.today() + dt.timedelta(days=1):
+        errors.add("produced_on", _l("The production date cannot be in the future."))
+    if batch.lot_code and "lot_code" not in errors.errors and batch.product_id:
+        clash = select(Batch.id).where(
+            Batch.product_id == batch.product_id,
+            func.upper(Batch.lot_code) == batch.lot_code.upper(),
+        )
+        if batch.id:
+            clash = clash.where(Batch.id != batch.id)
+        if db.session.scalar(clash):
+            errors.add("lot_code", _l("This product already has a batch with this lot code."))
+
+
+def create_batch(data: dict, actor: User) -> Batch:
+    """A batch of one of the actor's products, optionally from one of its sites."""
+    errors = FieldErrors()
+    _require(data, ("product_id", "lot_code"), errors)
+    product = None
+    if data.get("product_id") not in (None, ""):
+        try:
+            product = db.session.get(Product, int(data["product_id"]))
+        except (TypeError, ValueError):
+            product = None
+        if product is None or not access.can_write(actor, product):
+            errors.add("product_id", _l("Choose one of your own products."))
+            product = None
+    batch = Batch(unit="kg")
+    if product is not None:
+        batch.product_id = product.id
+        batch.producer_id = product.producer_id
+        site = _owned_by(Site, data.get("site_id"), product.producer_id, "site_id", errors)
+        batch.site_id = site.id if site else None
+    _apply(batch, data, BATCH_CLEANERS, errors)
+    _check_batch(batch, errors)
+    errors.raise_if_any()
+    _stamp(batch, actor, creating=True)
+    db.session.add(batch)
+    db.session.flush()
+    audit.record(actor, "batch.create", batch, lot_code=batch.lot_code, product_id=product.id)
+    return batch
+
+
+def update_batch(batch: Batch, data: dict, actor: User) -> Batch:
+    if not access.can_write(actor, batch):
+        raise Forbidden(_l("You may not change this record."))
+    errors = FieldErrors()
+    if "product_id" in data and data["product_id"] not in (None, "", batch.product_id):
+        if str(data["product_id"]) != str(batch.product_id):
+            errors.add("product_id", _l("A batch cannot move to another product."))
+    if "site_id" in data:
+        site = _owned_by(Site, data["site_id"], batch.producer_id, "site_id", errors)
+        batch.site_id = site.id if site else None
+    with db.session.no_autoflush:
+        changed = _apply(batch, data, BATCH_CLEANERS, errors)
+        _check_batch(batch, errors)
+    errors.raise_if_any()
+    if changed:
+        _stamp(batch, actor)
+        audit.record(actor, "batch.update", batch, changes=_changes_for_audit(changed))
+    return batch
+
+
+def delete_batch(batch: Batch, actor: User) -> None:
+    if not access.can_write(actor, batch):
+        raise Forbidden(_l("You may not change this record."))
+    audit.record(actor, "batch.delete", batch, lot_code=batch.lot_code)
+    db.session.delete(batch)
+    db.session.flush()
