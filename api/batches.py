@@ -1,0 +1,60 @@
+"""Batches (lots) of a product, from a site."""
+
+from flask.views import MethodView
+
+from api.auth import api_blueprint, commit, current_api_user, paginate_select
+from core import access
+from traceability import services
+from traceability.models import Batch
+from traceability.schemas import BatchIn, BatchOut, BatchQuery
+
+blp = api_blueprint(
+    "Batches", __name__, "/api/v1/batches", "Batches (lots, GS1 AI 10) of a product."
+)
+
+
+@blp.route("/")
+class Batches(MethodView):
+    @blp.arguments(BatchQuery, location="query")
+    @blp.response(200, BatchOut(many=True))
+    @blp.paginate()
+    def get(self, query, pagination_parameters):
+        """List the batches you may see"""
+        stmt = access.visible(Batch, current_api_user()).order_by(Batch.id)
+        for field in ("product_id", "site_id", "lot_code"):
+            if field in query:
+                stmt = stmt.where(getattr(Batch, field) == query[field])
+        return paginate_select(stmt, pagination_parameters)
+
+    @blp.arguments(BatchIn)
+    @blp.response(201, BatchOut)
+    def post(self, data):
+        """Add a batch of one of your products"""
+        batch = services.create_batch(data, current_api_user())
+        commit()
+        return batch
+
+
+@blp.route("/<int:batch_id>")
+class BatchById(MethodView):
+    @blp.response(200, BatchOut)
+    def get(self, batch_id):
+        """Read a batch"""
+        return access.get_for_read(Batch, batch_id, current_api_user())
+
+    @blp.arguments(BatchIn(partial=True))
+    @blp.response(200, BatchOut)
+    def patch(self, data, batch_id):
+        """Change a batch (it stays with its product)"""
+        user = current_api_user()
+        batch = access.get_for_write(Batch, batch_id, user)
+        services.update_batch(batch, data, user)
+        commit()
+        return batch
+
+    @blp.response(204)
+    def delete(self, batch_id):
+        """Delete a batch"""
+        user = current_api_user()
+        services.delete_batch(access.get_for_write(Batch, batch_id, user), user)
+        commit()

@@ -1,0 +1,62 @@
+"""Sites: growing and farming areas and processing facilities."""
+
+from flask.views import MethodView
+
+from api.auth import api_blueprint, commit, current_api_user, paginate_select, target_producer
+from core import access
+from traceability import services
+from traceability.models import Site
+from traceability.schemas import SiteIn, SiteOut, SiteQuery
+
+blp = api_blueprint(
+    "Sites", __name__, "/api/v1/sites",
+    "Growing areas (vùng trồng), farming areas (vùng nuôi) and processing facilities.",
+)
+
+
+@blp.route("/")
+class Sites(MethodView):
+    @blp.arguments(SiteQuery, location="query")
+    @blp.response(200, SiteOut(many=True))
+    @blp.paginate()
+    def get(self, query, pagination_parameters):
+        """List the sites you may see"""
+        stmt = access.visible(Site, current_api_user()).order_by(Site.id)
+        for field in ("producer_id", "ward_code", "kind"):
+            if field in query:
+                stmt = stmt.where(getattr(Site, field) == query[field])
+        return paginate_select(stmt, pagination_parameters)
+
+    @blp.arguments(SiteIn)
+    @blp.response(201, SiteOut)
+    def post(self, data):
+        """Add a site"""
+        user = current_api_user()
+        site = services.create_site(target_producer(data, user), data, user)
+        commit()
+        return site
+
+
+@blp.route("/<int:site_id>")
+class SiteById(MethodView):
+    @blp.response(200, SiteOut)
+    def get(self, site_id):
+        """Read a site"""
+        return access.get_for_read(Site, site_id, current_api_user())
+
+    @blp.arguments(SiteIn(partial=True, exclude=("producer_id",)))
+    @blp.response(200, SiteOut)
+    def patch(self, data, site_id):
+        """Change a site"""
+        user = current_api_user()
+        site = access.get_for_write(Site, site_id, user)
+        services.update_site(site, data, user)
+        commit()
+        return site
+
+    @blp.response(204)
+    def delete(self, site_id):
+        """Delete a site no batch comes from"""
+        user = current_api_user()
+        services.delete_site(access.get_for_write(Site, site_id, user), user)
+        commit()
