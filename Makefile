@@ -19,11 +19,11 @@ install: $(VENV)/.installed translations
 
 # Compiled catalogues are build output (not committed); sources are translations/*/LC_MESSAGES/*.po.
 translations: $(VENV)/.installed
-	$(BIN)/pybabel compile --use-fuzzy -q -d translations
+	$(BIN)/pybabel -q compile --use-fuzzy -d translations
 
 extract-messages: $(VENV)/.installed
-	$(BIN)/pybabel extract -q -F babel.cfg -k _l -k lazy_gettext -o translations/messages.pot .
-	$(BIN)/pybabel update -q -i translations/messages.pot -d translations
+	$(BIN)/pybabel -q extract -F babel.cfg -k _l -k lazy_gettext -o translations/messages.pot core traceability retail reports api templates
+	$(BIN)/pybabel -q update -i translations/messages.pot -d translations
 
 run: install
 	$(BIN)/flask db upgrade

@@ -8,7 +8,7 @@ see none of the registry. Views and API resources load owned rows only through t
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import Select, false, select
+from sqlalchemy import Select, select
 
 from core.accounts.models import Role, User
 from core.errors import Forbidden, NotFound
@@ -31,20 +31,30 @@ def can_write(user: User, obj) -> bool:
 
 
 def scoped(stmt: Select, model, user: User) -> Select:
-    """Restrict a query on an owned model to the rows the user may see."""
+    """Restrict a query on an owned model to the rows the user may see.
+
+    Roles without a part in the registry (field officers) are refused outright rather than
+    shown an empty list, so a mistake in a template cannot leak rows to them.
+    """
+    require_registry_role(user)
     if user.is_staff:
         return stmt
-    if user.role is Role.PRODUCER and user.producer_id is not None:
-        return stmt.where(getattr(model, model.owner_column) == user.producer_id)
-    return stmt.where(false())
+    return stmt.where(getattr(model, model.owner_column) == user.producer_id)
 
 
 def visible(model, user: User) -> Select:
     return scoped(select(model), model, user)
 
 
+def require_registry_role(user: User) -> None:
+    """Only producers and staff take part in the registry."""
+    if not (user.is_staff or (user.role is Role.PRODUCER and user.producer_id is not None)):
+        raise Forbidden(_l("The producer registry is for producers and Department staff."))
+
+
 def get_for_read(model, ident, user: User):
     """The row if the user may see it; otherwise 404, so others' ids are not disclosed."""
+    require_registry_role(user)
     obj = db.session.get(model, ident)
     if obj is None or not can_read(user, obj):
         raise NotFound(_l("Not found."))

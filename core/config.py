@@ -56,6 +56,7 @@ def defaults(instance_path: str) -> dict:
         "RATELIMIT_SIGNUP": "5 per minute;30 per hour",
         "RATELIMIT_API": "600 per minute",
         "PASSWORD_MIN_LENGTH": 10,
+        "PASSWORD_HASH_METHOD": "scrypt",
         "OCOP_EXPIRY_WARNING_DAYS": 90,
         "API_TITLE": "Đồng Nai traceability API",
         "API_VERSION": "v1",

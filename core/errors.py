@@ -124,9 +124,9 @@ def register_error_handlers(app: Flask) -> None:
             body = error_body(exc.code, message, data.get("messages") or data.get("errors"))
             response = jsonify(body)
             response.status_code = exc.code
-            for name, value in (exc.get_headers() if exc.response is None else []):
-                if name.lower() not in ("content-type", "content-length"):
-                    response.headers[name] = value
+            # flask-smorest's abort() keeps headers (WWW-Authenticate…) in exc.data.
+            for name, value in (data.get("headers") or {}).items():
+                response.headers[name] = value
             return response
         return (
             render_template("errors/error.html", status=exc.code, message=_page_message(exc.code)),

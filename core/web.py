@@ -124,7 +124,8 @@ def format_date(value: dt.date | None) -> str:
         return "—"
     from flask_babel import format_date as babel_format_date
 
-    return babel_format_date(value, "short")
+    # Vietnamese write dates day first with a four-digit year (23/11/2026).
+    return babel_format_date(value, "dd/MM/yyyy")
 
 
 def init_app(app: Flask) -> None:

@@ -16,6 +16,7 @@ from flask import (
     url_for,
 )
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required, login_user
 from sqlalchemy import func, or_, select
 from wtforms.fields.choices import SelectChoice
@@ -85,8 +86,21 @@ def _paginate(stmt):
     return db.paginate(stmt, page=_page(), per_page=PAGE_SIZE, error_out=False)
 
 
+ACTION_LABELS = {
+    "product.create": _l("created"),
+    "product.update": _l("changed"),
+    "product.submit": _l("submitted for verification"),
+    "product.verify": _l("verified by the Department"),
+    "product.reject": _l("returned by the Department"),
+    "product.portal": _l("national-portal status recorded"),
+    "product.image_add": _l("photo added"),
+    "product.image_delete": _l("photo removed"),
+}
+
+
 def _labels() -> dict:
     return {
+        "action": ACTION_LABELS,
         "category": forms.CATEGORY_LABELS,
         "ocop_group": forms.OCOP_GROUP_LABELS,
         "ip_status": forms.IP_STATUS_LABELS,

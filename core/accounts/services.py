@@ -22,6 +22,11 @@ TOKEN_PREFIX = "dnt_"
 _DUMMY_HASH = generate_password_hash("not-a-real-password")
 
 
+def hash_password(password: str) -> str:
+    """Werkzeug's salted hash; the method is configurable (tests use a cheaper one)."""
+    return generate_password_hash(password, method=current_app.config["PASSWORD_HASH_METHOD"])
+
+
 def normalise_email(email: str) -> str:
     return email.strip().lower()
 
@@ -72,7 +77,7 @@ def create_user(
     user = User(
         email=normalise_email(email),
         full_name=full_name.strip(),
-        password_hash=generate_password_hash(password),
+        password_hash=hash_password(password),
         role=role,
         producer=producer,
         wards=wards,
@@ -101,7 +106,7 @@ def change_password(user: User, current: str, new: str) -> None:
         errors.add("current_password", _l("The current password is not right."))
     check_password_rules(new, errors, "new_password")
     errors.raise_if_any()
-    user.password_hash = generate_password_hash(new)
+    user.password_hash = hash_password(new)
     audit.record(user, "user.password_change", user)
 
 

@@ -1,0 +1,284 @@
+"""Every route has an owner: who may call it, and what everyone else gets (pages and API).
+
+The world: producers A and B (verified), each with a product, photo, site and batch; a field
+officer, Department staff and an admin. Routes name A's records; "other" is producer B.
+"""
+
+from __future__ import annotations
+
+import io
+
+import pytest
+from PIL import Image
+
+from core.accounts.models import Role
+from core.extensions import db
+from tests import factories
+from traceability import images
+
+ROLES = ("anon", "owner", "other", "officer", "staff", "admin")
+
+
+class World:
+    """Ids of the records the table's URLs refer to, and a way to log in as each role."""
+
+    def __init__(self):
+        self.a, self.a_user = factories.producer()
+        self.b, self.b_user = factories.producer()
+        self.product = factories.product(self.a, self.a_user)
+        self.site = factories.site(self.a, self.a_user)
+        self.batch = factories.batch(self.product, self.a_user, site_id=self.site.id)
+        photo = io.BytesIO()
+        Image.new("RGB", (200, 150), "green").save(photo, "JPEG")
+        photo.seek(0)
+        self.image = images.add_product_image(self.product, photo, self.a_user)
+        self.users = {
+            "owner": self.a_user,
+            "other": self.b_user,
+            "officer": factories.user(Role.OFFICER),
+            "staff": factories.staff(),
+            "admin": factories.user(Role.ADMIN),
+        }
+        from core.accounts.services import create_token
+
+        self.a_token_row, _raw = create_token(self.a_user, "owner's page token")
+        db.session.commit()
+        self.tokens = {role: factories.token(u) for role, u in self.users.items()}
+        db.session.commit()
+
+    def fill(self, template: str) -> str:
+        return template.format(
+            product=self.product.id,
+            site=self.site.id,
+            batch=self.batch.id,
+            image=self.image.id,
+            image_name=images.variant_name(self.image.key, 320),
+            producer=self.a.id,
+            owner_token_id=self.a_token_row.id,
+            user=self.users["officer"].id,
+            ward="26188",
+            lang="en",
+            gtin=factories.gtin(),
+        )
+
+
+@pytest.fixture
+def world(app_ctx):
+    return World()
+
+
+# (method, URL, {role: status}); "*" is every role not named. Pages answer anonymous users
+# with a redirect to the login page (302); records of another producer are 404, not 403.
+PAGE = 302, 200
+OWNED_READ = {"anon": 302, "owner": 200, "other": 404, "officer": 403, "staff": 200, "admin": 200}
+OWNED_POST = {"anon": 302, "owner": 302, "other": 404, "officer": 403, "staff": 302, "admin": 302}
+PRODUCER_ONLY = {"anon": 302, "owner": 200, "other": 200, "*": 403}
+PRODUCER_ONLY_POST = {"anon": 302, "owner": 200, "other": 200, "*": 403}
+STAFF_ONLY = {"anon": 302, "staff": 200, "admin": 200, "*": 403}
+STAFF_POST = {"anon": 302, "staff": 302, "admin": 302, "*": 403}
+LOGGED_IN = {"anon": 302, "*": 200}
+REGISTRY_LIST = {"anon": 302, "officer": 403, "*": 200}
+PUBLIC = {"*": 200}
+
+PAGES = [
+    ("GET", "/", {"anon": 200, "*": 302}),
+    ("GET", "/healthz", PUBLIC),
+    ("GET", "/login", PUBLIC),
+    ("POST", "/login", {"*": 200}),  # wrong password: the form again, with an error
+    ("POST", "/logout", {"anon": 302, "*": 302}),
+    ("GET", "/signup", {"anon": 200, "*": 302}),
+    ("POST", "/signup", {"anon": 200, "*": 302}),  # empty form: errors shown
+    ("GET", "/dashboard", {"*": 302}),
+    ("GET", "/lang/{lang}", {"*": 302}),
+    ("GET", "/account", LOGGED_IN),
+    ("POST", "/account", LOGGED_IN),
+    ("GET", "/account/tokens", LOGGED_IN),
+    ("POST", "/account/tokens", LOGGED_IN),
+    ("POST", "/account/tokens/{owner_token_id}/revoke", {"anon": 302, "owner": 302, "admin": 302, "*": 404}),
+    ("GET", "/admin/users", {"anon": 302, "admin": 200, "*": 403}),
+    ("POST", "/admin/users", {"anon": 302, "admin": 200, "*": 403}),
+    ("POST", "/admin/users/{user}/active", {"anon": 302, "admin": 302, "*": 403}),
+    ("GET", "/wards/", LOGGED_IN),
+    ("GET", "/wards/{ward}/rollout", STAFF_ONLY),
+    ("POST", "/wards/{ward}/rollout", STAFF_POST),
+    ("GET", "/producer", PRODUCER_ONLY),
+    ("GET", "/producer/profile", PRODUCER_ONLY),
+    ("POST", "/producer/profile", {"anon": 302, "owner": 302, "other": 302, "*": 403}),
+    ("POST", "/producer/resubmit", {"anon": 302, "owner": 409, "other": 409, "*": 403}),
+    ("GET", "/products", REGISTRY_LIST),
+    ("GET", "/products/new", PRODUCER_ONLY),
+    ("POST", "/products/new", PRODUCER_ONLY_POST),
+    ("GET", "/products/{product}", OWNED_READ),
+    ("GET", "/products/{product}/edit", OWNED_READ),
+    ("POST", "/products/{product}/edit", OWNED_READ),  # empty form: shown again with errors
+    ("POST", "/products/{product}/submit", OWNED_POST),
+    ("POST", "/products/{product}/delete", OWNED_POST),
+    ("POST", "/products/{product}/images", OWNED_POST),
+    ("POST", "/products/{product}/images/{image}/delete", OWNED_POST),
+    ("GET", "/sites", REGISTRY_LIST),
+    ("GET", "/sites/new", PRODUCER_ONLY),
+    ("POST", "/sites/new", PRODUCER_ONLY_POST),
+    ("GET", "/sites/{site}/edit", OWNED_READ),
+    ("POST", "/sites/{site}/edit", OWNED_POST),
+    ("POST", "/sites/{site}/delete", OWNED_POST),
+    ("GET", "/batches", REGISTRY_LIST),
+    ("GET", "/batches/new", PRODUCER_ONLY),
+    ("POST", "/batches/new", PRODUCER_ONLY_POST),
+    ("GET", "/batches/{batch}/edit", OWNED_READ),
+    ("POST", "/batches/{batch}/edit", OWNED_POST),
+    ("POST", "/batches/{batch}/delete", OWNED_POST),
+    ("GET", "/staff/review", STAFF_ONLY),
+    ("GET", "/staff/producers", STAFF_ONLY),
+    ("GET", "/staff/producers/{producer}", STAFF_ONLY),
+    ("POST", "/staff/producers/{producer}/verify", {"anon": 302, "staff": 409, "admin": 409, "*": 403}),
+    ("POST", "/staff/producers/{producer}/reject", STAFF_POST),
+    ("POST", "/staff/products/{product}/verify", {"anon": 302, "staff": 409, "admin": 409, "*": 403}),
+    ("POST", "/staff/products/{product}/reject", STAFF_POST),
+    ("GET", "/staff/products/{product}/portal", STAFF_ONLY),
+    ("POST", "/staff/products/{product}/portal", STAFF_POST),
+    ("GET", "/media/products/{image_name}", PUBLIC),
+    ("GET", "/api/openapi.json", PUBLIC),
+    ("GET", "/api/docs", PUBLIC),
+]
+
+# The API: no token is 401 everywhere; records of another producer are 404.
+API_OWNED_READ = {"anon": 401, "owner": 200, "other": 404, "officer": 403, "staff": 200, "admin": 200}
+API_OWNED_WRITE = {"anon": 401, "owner": 200, "other": 404, "officer": 403, "staff": 200, "admin": 200}
+API_LIST = {"anon": 401, "officer": 403, "*": 200}
+API_STAFF = {"anon": 401, "staff": 200, "admin": 200, "*": 403}
+
+APIS = [
+    ("GET", "/api/v1/wards/", None, {"anon": 401, "*": 200}),
+    ("GET", "/api/v1/wards/{ward}", None, {"anon": 401, "*": 200}),
+    ("PATCH", "/api/v1/wards/{ward}", {"rollout_phase": "pilot_2026"}, API_STAFF),
+    ("GET", "/api/v1/producers/", None, API_LIST),
+    ("POST", "/api/v1/producers/", {"legal_name": "HTX Mới", "kind": "cooperative",
+     "tax_code": "3609999991", "ward_code": "26188", "address": "Ấp 1"},
+     {"anon": 401, "staff": 201, "admin": 201, "*": 403}),
+    ("GET", "/api/v1/producers/{producer}", None, API_OWNED_READ),
+    ("PATCH", "/api/v1/producers/{producer}", {"phone": "0251 3000 000"}, API_OWNED_WRITE),
+    ("POST", "/api/v1/producers/{producer}/verify", None,
+     {"anon": 401, "owner": 403, "other": 404, "officer": 403, "*": 409}),
+    ("POST", "/api/v1/producers/{producer}/reject", {"reason": "Thiếu giấy phép"},
+     {"anon": 401, "owner": 403, "other": 404, "officer": 403, "*": 200}),
+    ("GET", "/api/v1/products/", None, API_LIST),
+    ("POST", "/api/v1/products/", {"gtin": "{gtin}", "name": "Mới", "category": "other"},
+     {"anon": 401, "owner": 201, "other": 201, "officer": 403, "*": 422}),  # staff must name a producer
+    ("GET", "/api/v1/products/{product}", None, API_OWNED_READ),
+    ("PATCH", "/api/v1/products/{product}", {"description": "Mô tả"}, API_OWNED_WRITE),
+    ("DELETE", "/api/v1/products/{product}", None,
+     {"anon": 401, "other": 404, "officer": 403, "*": 409}),  # it has a batch
+    ("POST", "/api/v1/products/{product}/submit", None,
+     {"anon": 401, "other": 404, "officer": 403, "*": 200}),
+    ("POST", "/api/v1/products/{product}/verify", None,
+     {"anon": 401, "owner": 403, "other": 404, "officer": 403, "*": 409}),
+    ("POST", "/api/v1/products/{product}/reject", {"reason": "Ảnh không rõ"},
+     {"anon": 401, "owner": 403, "other": 404, "officer": 403, "*": 409}),
+    ("PUT", "/api/v1/products/{product}/portal", {"portal_state": "submitted"},
+     {"anon": 401, "owner": 403, "other": 404, "officer": 403, "*": 200}),
+    ("GET", "/api/v1/sites/", None, API_LIST),
+    ("POST", "/api/v1/sites/", {"name": "Vườn mới", "kind": "growing_area", "ward_code": "26188"},
+     {"anon": 401, "owner": 201, "other": 201, "officer": 403, "*": 422}),
+    ("GET", "/api/v1/sites/{site}", None, API_OWNED_READ),
+    ("PATCH", "/api/v1/sites/{site}", {"area_ha": 3.5}, API_OWNED_WRITE),
+    ("DELETE", "/api/v1/sites/{site}", None,
+     {"anon": 401, "other": 404, "officer": 403, "*": 409}),  # a batch comes from it
+    ("GET", "/api/v1/batches/", None, API_LIST),
+    ("POST", "/api/v1/batches/", {"product_id": "{product}", "lot_code": "NEW01"},
+     {"anon": 401, "owner": 201, "other": 422, "officer": 422, "*": 201}),
+    ("GET", "/api/v1/batches/{batch}", None, API_OWNED_READ),
+    ("PATCH", "/api/v1/batches/{batch}", {"quantity": 12.5}, API_OWNED_WRITE),
+    ("DELETE", "/api/v1/batches/{batch}", None,
+     {"anon": 401, "owner": 204, "other": 404, "officer": 403, "*": 204}),
+]
+
+
+def expected(table: dict, role: str) -> int:
+    return table.get(role, table.get("*"))
+
+
+def _fill_body(body, world):
+    if body is None:
+        return None
+    filled = {}
+    for key, value in body.items():
+        if isinstance(value, str) and value.startswith("{"):
+            value = world.fill(value)
+            value = int(value) if key.endswith("_id") else value
+        filled[key] = value
+    return filled
+
+
+@pytest.mark.parametrize("role", ROLES)
+@pytest.mark.parametrize(("method", "url", "table"), PAGES, ids=[f"{m} {u}" for m, u, _ in PAGES])
+def test_page_permissions(client, world, role, method, url, table):
+    if role != "anon":
+        client.login(world.users[role].email, factories.PASSWORD)
+    target = world.fill(url)
+    if method == "GET":
+        response = client.get(target)
+    else:
+        response = client.submit(target, {}, token_from="/login")
+    response.close()
+    want = expected(table, role)
+    assert response.status_code == want, (
+        f"{role} {method} {target}: {response.status_code}, expected {want}"
+    )
+    if response.status_code == 302 and role == "anon" and want == 302 and url not in ("/", "/lang/{lang}", "/logout"):
+        assert "/login" in response.headers["Location"]
+
+
+@pytest.mark.parametrize("role", ROLES)
+@pytest.mark.parametrize(
+    ("method", "url", "body", "table"), APIS, ids=[f"{m} {u}" for m, u, _, _ in APIS]
+)
+def test_api_permissions(client, world, role, method, url, body, table):
+    headers = {} if role == "anon" else {"Authorization": f"Bearer {world.tokens[role]}"}
+    response = client.open(world.fill(url), method=method, json=_fill_body(body, world), headers=headers)
+    want = expected(table, role)
+    assert response.status_code == want, (
+        f"{role} {method} {url}: {response.status_code} {response.get_data(as_text=True)[:300]}"
+    )
+    if response.status_code >= 400:
+        body = response.get_json()
+        assert set(body) == {"code", "status", "message", "errors"}, body
+        assert body["code"] == response.status_code
+
+
+def test_every_route_is_in_the_permission_table(app):
+    """A new route must be added to the table above, with who may call it."""
+    known = {(m, u.split("{")[0].rstrip("/") or "/") for m, u, _ in PAGES}
+    known |= {(m, u.split("{")[0].rstrip("/") or "/") for m, u, _, _ in APIS}
+    missing = []
+    for rule in app.url_map.iter_rules():
+        if rule.endpoint == "static":
+            continue
+        prefix = rule.rule.split("<")[0].rstrip("/") or "/"
+        for method in rule.methods - {"HEAD", "OPTIONS"}:
+            if (method, prefix) not in known:
+                missing.append(f"{method} {rule.rule}")
+    assert not missing, f"routes without an entry in the permission table: {missing}"
+
+
+def test_api_ignores_session_cookies(client, world):
+    """A logged-in browser session is not an API credential (no CSRF exposure)."""
+    client.login(world.users["staff"].email, factories.PASSWORD)
+    assert client.get("/api/v1/products/").status_code == 401
+
+
+def test_revoked_and_unknown_tokens_are_refused(client, world):
+    from core.accounts import services
+    from core.accounts.models import ApiToken
+
+    headers = {"Authorization": f"Bearer {world.tokens['owner']}"}
+    assert client.get("/api/v1/products/", headers=headers).status_code == 200
+    token = db.session.scalars(
+        db.select(ApiToken).where(ApiToken.user_id == world.a_user.id).order_by(ApiToken.id.desc())
+    ).first()
+    services.revoke_token(token, world.a_user)
+    db.session.commit()
+    response = client.get("/api/v1/products/", headers=headers)
+    assert response.status_code == 401
+    assert response.get_json()["message"]
+    assert client.get("/api/v1/products/", headers={"Authorization": "Bearer dnt_nope"}).status_code == 401
+    assert response.headers["WWW-Authenticate"].startswith("Bearer")
