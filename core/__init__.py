@@ -28,9 +28,10 @@ def create_app(test_config: dict | None = None) -> Flask:
     db.init_app(app)
     migrate.init_app(app, db, directory=str(PROJECT_ROOT / "migrations"))
     login_manager.init_app(app)
+    # The limiter counts requests before CSRF refuses them, so forged floods are limited too.
+    limiter.init_app(app)
     csrf.init_app(app)
     babel.init_app(app, locale_selector=web.select_locale, timezone_selector=web.select_timezone)
-    limiter.init_app(app)
 
     web.init_app(app)
     register_error_handlers(app)

@@ -6,6 +6,7 @@ suite against PostgreSQL (CI does both).
 
 from __future__ import annotations
 
+import contextvars
 import os
 import re
 import uuid
@@ -19,7 +20,7 @@ from flask_sqlalchemy.session import Session as FlaskSession
 
 from core import create_app
 from core.config import normalise_database_url
-from core.extensions import db
+from core.extensions import db, limiter
 from core.wards.services import load_wards
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
@@ -96,7 +97,11 @@ def make_test_app(url: str, tmp_dir: Path, **overrides):
         "DATABASE_URL": url,
         "SECRET_KEY": "test-secret-key-that-is-long-enough-for-tests",
         "UPLOAD_FOLDER": str(tmp_dir / "uploads"),
-        "RATELIMIT_ENABLED": False,
+        # Limits stay on, but high enough for a test suite logging in hundreds of times.
+        "RATELIMIT_STORAGE_URI": "memory://",
+        "RATELIMIT_LOGIN": "100000 per minute",
+        "RATELIMIT_SIGNUP": "100000 per minute",
+        "RATELIMIT_API": "100000 per minute",
         "BASE_URL": "https://trace.example.vn",
         "SERVER_NAME": None,
         # A cheaper hash keeps the suite fast; production uses scrypt (tested in test_accounts).
@@ -114,6 +119,7 @@ def app(tmp_session_dir):
         upgrade()
         load_wards()
         db.session.commit()
+    app.limiter_state = dict(vars(limiter))
     yield app
     with app.app_context():
         db.engine.dispose()
@@ -131,7 +137,10 @@ def _isolate(request, app):
     """Run each test inside a transaction that is rolled back afterwards.
 
     Requests commit as usual; on this connection a commit only releases a SAVEPOINT.
+    Flask-Limiter keeps its state on the extension object, which other apps built by tests
+    overwrite: each test starts from the session app's.
     """
+    vars(limiter).update(app.limiter_state)
     if request.node.get_closest_marker("no_db_isolation"):
         yield
         return
@@ -162,7 +171,14 @@ def app_ctx(app):
 
 
 class Client(FlaskClient):
-    """A test client that can submit forms with their CSRF token, as a browser would."""
+    """A test client that can submit forms with their CSRF token, as a browser would.
+
+    Each request runs in an empty context, so it pushes its own app context (own `g`, own
+    session, own locale) even while the test holds one for its factories, as in production.
+    """
+
+    def open(self, *args, **kwargs):
+        return contextvars.Context().run(super().open, *args, **kwargs)
 
     def csrf_token(self, page: str = "/login") -> str:
         html = self.get(page).get_data(as_text=True)

@@ -26,7 +26,7 @@ from core.accounts.forms import EmptyForm
 from core.accounts.models import Role
 from core.audit import AuditEntry
 from core.errors import DomainError, Forbidden, ValidationFailed
-from core.extensions import db, limiter
+from core.extensions import csrf, db, limiter
 from core.forms import attach_errors
 from core.wards.models import Ward
 from traceability import forms, images, services
@@ -120,6 +120,7 @@ def _inject_labels():
 
 
 @bp.route("/signup", methods=["GET", "POST"])
+@csrf.exempt  # the form checks its own token, after the limiter has counted the attempt
 @limiter.limit(lambda: current_app.config["RATELIMIT_SIGNUP"], methods=["POST"])
 def signup():
     if current_user.is_authenticated:

@@ -13,7 +13,7 @@ from core.accounts import services
 from core.accounts.forms import ROLE_LABELS, EmptyForm, LoginForm, PasswordForm, TokenForm, UserForm
 from core.accounts.models import ApiToken, Role, User
 from core.errors import ValidationFailed
-from core.extensions import db, limiter
+from core.extensions import csrf, db, limiter
 from core.forms import attach_errors
 from core.wards.models import Ward
 from core.web import is_safe_redirect
@@ -23,6 +23,7 @@ admin_bp = Blueprint("admin", __name__, url_prefix="/admin")
 
 
 @bp.route("/login", methods=["GET", "POST"])
+@csrf.exempt  # the form checks its own token, after the limiter has counted the attempt
 @limiter.limit(lambda: current_app.config["RATELIMIT_LOGIN"], methods=["POST"])
 def login():
     form = LoginForm()

@@ -1,0 +1,71 @@
+"""Configuration from the environment, and refusing unsafe production settings."""
+
+import pytest
+
+from core import create_app
+from core.config import ConfigError, dev_secret_key, normalise_database_url
+
+
+def test_production_refuses_to_start_without_a_secret_key(monkeypatch):
+    monkeypatch.delenv("SECRET_KEY", raising=False)
+    monkeypatch.setenv("APP_ENV", "production")
+    with pytest.raises(ConfigError, match="SECRET_KEY is not set"):
+        create_app({"DATABASE_URL": "sqlite://"})
+
+
+def test_production_refuses_a_short_secret_key(monkeypatch):
+    monkeypatch.setenv("APP_ENV", "production")
+    monkeypatch.setenv("SECRET_KEY", "short")
+    with pytest.raises(ConfigError, match="too short"):
+        create_app({"DATABASE_URL": "sqlite://"})
+
+
+def test_production_hardens_cookies(monkeypatch):
+    monkeypatch.setenv("APP_ENV", "production")
+    monkeypatch.setenv("SECRET_KEY", "k" * 48)
+    app = create_app({"DATABASE_URL": "sqlite://"})
+    assert app.config["SESSION_COOKIE_SECURE"] is True
+    assert app.config["SESSION_COOKIE_HTTPONLY"] is True
+    assert app.config["SESSION_COOKIE_SAMESITE"] == "Lax"
+    assert app.config["REMEMBER_COOKIE_SECURE"] is True
+
+
+def test_environment_overrides_the_defaults(monkeypatch):
+    monkeypatch.setenv("BASE_URL", "https://truyxuat.dongnai.gov.vn/")
+    monkeypatch.setenv("DATABASE_URL", "postgres://u@db/trace")
+    monkeypatch.setenv("REDIS_URL", "redis://127.0.0.1:6379/0")
+    app = create_app()
+    assert app.config["BASE_URL"] == "https://truyxuat.dongnai.gov.vn"
+    assert app.config["SQLALCHEMY_DATABASE_URI"] == "postgresql+psycopg://u@db/trace"
+    assert app.config["RATELIMIT_STORAGE_URI"] == "redis://127.0.0.1:6379/0"
+
+
+def test_embedded_defaults_need_no_services(monkeypatch):
+    for name in ("DATABASE_URL", "REDIS_URL", "APP_ENV"):
+        monkeypatch.delenv(name, raising=False)
+    app = create_app()
+    assert app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite:///")
+    assert app.config["SQLALCHEMY_DATABASE_URI"].endswith("instance/dongnai.sqlite3")
+    assert app.config["RATELIMIT_STORAGE_URI"] == "memory://"
+    assert app.config["PASSWORD_HASH_METHOD"] == "scrypt"
+
+
+def test_development_secret_is_random_and_kept(tmp_path):
+    first = dev_secret_key(str(tmp_path))
+    assert len(first) >= 48
+    assert dev_secret_key(str(tmp_path)) == first
+    assert (tmp_path / ".secret_key").stat().st_mode & 0o077 == 0
+    assert dev_secret_key(str(tmp_path / "other")) != first
+
+
+@pytest.mark.parametrize(
+    ("given", "expected"),
+    [
+        ("postgres://a@h/d", "postgresql+psycopg://a@h/d"),
+        ("postgresql://a@h/d", "postgresql+psycopg://a@h/d"),
+        ("postgresql+psycopg://a@h/d", "postgresql+psycopg://a@h/d"),
+        ("sqlite:///x.db", "sqlite:///x.db"),
+    ],
+)
+def test_database_urls_use_psycopg3(given, expected):
+    assert normalise_database_url(given) == expected
