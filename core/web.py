@@ -10,6 +10,7 @@ from flask import (
     Flask,
     current_app,
     g,
+    has_request_context,
     redirect,
     render_template,
     request,
@@ -34,6 +35,8 @@ CSP = (
 def select_locale() -> str:
     """The user's saved language, else ?lang= / the lang cookie, else the browser's, else vi."""
     languages = current_app.config["LANGUAGES"]
+    if not has_request_context():  # CLI commands and background jobs
+        return current_app.config["BABEL_DEFAULT_LOCALE"]
     requested = request.args.get("lang") or request.cookies.get(LANG_COOKIE)
     if requested in languages:
         return requested

@@ -111,12 +111,21 @@ class SignupForm(ProducerFields, FlaskForm):
 
 
 class ProductForm(FlaskForm):
+    """Optional choices are not checked here: the services refuse unknown values with a
+    message that says what to choose."""
+
     gtin = StringField(_l("GTIN (barcode number)"), validators=[DataRequired(), Length(max=20)])
     name = StringField(_l("Product name"), validators=[DataRequired(), Length(max=200)])
     description = TextAreaField(_l("Description"), validators=[Length(max=5000)])
     category = SelectField(_l("Category"), choices=_choices(CATEGORY_LABELS))
-    ocop_group = SelectField(_l("OCOP group"), choices=_choices(OCOP_GROUP_LABELS, blank=True))
-    ocop_stars = SelectField(_l("OCOP stars"), choices=[BLANK, *(SelectChoice(s) for s in ("3", "4", "5"))])
+    ocop_group = SelectField(
+        _l("OCOP group"), choices=_choices(OCOP_GROUP_LABELS, blank=True), validate_choice=False
+    )
+    ocop_stars = SelectField(
+        _l("OCOP stars"),
+        choices=[BLANK, *(SelectChoice(s) for s in ("3", "4", "5"))],
+        validate_choice=False,
+    )
     ocop_certificate_no = StringField(_l("OCOP certificate number"), validators=[Length(max=60)])
     ocop_decision_no = StringField(_l("Decision number"), validators=[Length(max=60)])
     ocop_valid_from = DateField(_l("Certificate valid from"), validators=[Optional()])
@@ -126,7 +135,9 @@ class ProductForm(FlaskForm):
     )
     other_standards = StringField(_l("Other standards (comma-separated, e.g. TCVN 12345:2018)"))
     ip_status = SelectField(_l("Intellectual property"), choices=_choices(IP_STATUS_LABELS))
-    ip_kind = SelectField(_l("Kind of protection"), choices=_choices(IP_KIND_LABELS, blank=True))
+    ip_kind = SelectField(
+        _l("Kind of protection"), choices=_choices(IP_KIND_LABELS, blank=True), validate_choice=False
+    )
     ip_number = StringField(_l("Certificate or application number"), validators=[Length(max=60)])
 
     FIELDS = (
@@ -173,8 +184,9 @@ class SiteForm(FlaskForm):
 
 
 class BatchForm(FlaskForm):
-    product_id = SelectField(_l("Product"), choices=[])
-    site_id = SelectField(_l("Site"), choices=[])
+    # Choices are the producer's own rows; the service re-checks ownership of the ids sent.
+    product_id = SelectField(_l("Product"), choices=[], validate_choice=False)
+    site_id = SelectField(_l("Site"), choices=[], validate_choice=False)
     lot_code = StringField(_l("Lot code"), validators=[DataRequired(), Length(max=40)])
     produced_on = DateField(_l("Production or harvest date"), validators=[Optional()])
     expires_on = DateField(_l("Expiry date"), validators=[Optional()])
