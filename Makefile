@@ -22,7 +22,7 @@ translations: $(VENV)/.installed
 	$(BIN)/pybabel -q compile --use-fuzzy -d translations
 
 extract-messages: $(VENV)/.installed
-	$(BIN)/pybabel -q extract -F babel.cfg -k _l -k lazy_gettext -o translations/messages.pot core traceability retail reports api templates
+	$(BIN)/pybabel -q extract -F babel.cfg -k _l -k lazy_gettext --ignore-dirs ".* _* .venv instance tests bench migrations static" -o translations/messages.pot .
 	$(BIN)/pybabel -q update -i translations/messages.pot -d translations
 
 run: install

@@ -17,12 +17,18 @@ def authenticate() -> None:
     """Require `Authorization: Bearer <token>`; the API ignores session cookies."""
     scheme, _, raw = request.headers.get("Authorization", "").partition(" ")
     if scheme.lower() != "bearer" or not raw.strip():
-        abort(401, message=str(_l("Send an API token: Authorization: Bearer <token>.")),
-              headers=UNAUTHORISED)
+        abort(
+            401,
+            message=str(_l("Send an API token: Authorization: Bearer <token>.")),
+            headers=UNAUTHORISED,
+        )
     user = user_for_token(raw.strip())
     if user is None:
-        abort(401, message=str(_l("This API token is unknown, revoked or expired.")),
-              headers=UNAUTHORISED)
+        abort(
+            401,
+            message=str(_l("This API token is unknown, revoked or expired.")),
+            headers=UNAUTHORISED,
+        )
     if db.session.dirty:
         db.session.commit()  # last_used_at
     g.api_user = user

@@ -10,7 +10,9 @@ from traceability.models import Producer
 from traceability.schemas import ProducerIn, ProducerOut, ProducerQuery, ReasonIn
 
 blp = api_blueprint(
-    "Producers", __name__, "/api/v1/producers",
+    "Producers",
+    __name__,
+    "/api/v1/producers",
     "Enterprises, co-operatives and household businesses. A producer's token sees only itself.",
 )
 
@@ -25,7 +27,9 @@ class Producers(MethodView):
         stmt = access.visible(Producer, current_api_user()).order_by(Producer.id)
         if query.get("q"):
             like = f"%{query['q']}%"
-            stmt = stmt.where(or_(Producer.legal_name.ilike(like), Producer.tax_code.contains(query["q"])))
+            stmt = stmt.where(
+                or_(Producer.legal_name.ilike(like), Producer.tax_code.contains(query["q"]))
+            )
         for field in ("ward_code", "kind", "verification_state"):
             if field in query:
                 stmt = stmt.where(getattr(Producer, field) == query[field])
@@ -50,7 +54,7 @@ class ProducerById(MethodView):
     @blp.arguments(ProducerIn(partial=True))
     @blp.response(200, ProducerOut)
     def patch(self, data, producer_id):
-        """Change a producer's details (identity fields are locked once verified, except for staff)"""
+        """Change a producer's details (identity fields are locked for it once verified)"""
         user = current_api_user()
         producer = access.get_for_write(Producer, producer_id, user)
         services.update_producer(producer, data, user)

@@ -11,7 +11,9 @@ from traceability.rules import FieldError, clean_gtin
 from traceability.schemas import PortalIn, ProductIn, ProductOut, ProductQuery, ReasonIn
 
 blp = api_blueprint(
-    "Products", __name__, "/api/v1/products",
+    "Products",
+    __name__,
+    "/api/v1/products",
     "OCOP and agricultural products with their GTIN. A producer's token sees only its own.",
 )
 
@@ -25,7 +27,9 @@ class Products(MethodView):
         """List the products you may see"""
         stmt = access.visible(Product, current_api_user()).order_by(Product.id)
         if query.get("q"):
-            stmt = stmt.where(or_(Product.name.ilike(f"%{query['q']}%"), Product.gtin.contains(query["q"])))
+            stmt = stmt.where(
+                or_(Product.name.ilike(f"%{query['q']}%"), Product.gtin.contains(query["q"]))
+            )
         if query.get("gtin"):
             try:
                 stmt = stmt.where(Product.gtin == clean_gtin(query["gtin"]))

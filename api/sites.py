@@ -9,7 +9,9 @@ from traceability.models import Site
 from traceability.schemas import SiteIn, SiteOut, SiteQuery
 
 blp = api_blueprint(
-    "Sites", __name__, "/api/v1/sites",
+    "Sites",
+    __name__,
+    "/api/v1/sites",
     "Growing areas (vùng trồng), farming areas (vùng nuôi) and processing facilities.",
 )
 

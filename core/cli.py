@@ -41,7 +41,10 @@ def create_user_command(email, full_name, role, ward_codes, password):
     """Create a staff, officer or admin account (producers sign up on the site)."""
     try:
         user = accounts.create_user(
-            email=email, password=password, full_name=full_name, role=Role(role),
+            email=email,
+            password=password,
+            full_name=full_name,
+            role=Role(role),
             ward_codes=list(ward_codes),
         )
     except DomainError as exc:

@@ -19,7 +19,7 @@ PLAIN_ENV_NAMES = (
     "RATELIMIT_STORAGE_URI",
 )
 
-DEV_SECRET_FILE = ".secret_key"
+DEV_SECRET_FILE = ".secret_key"  # noqa: S105 - a file name
 
 
 class ConfigError(RuntimeError):
@@ -117,7 +117,9 @@ def load(app, test_config: dict | None = None) -> None:
             )
         app.config["SECRET_KEY"] = dev_secret_key(app.instance_path)
     elif production and len(app.config["SECRET_KEY"]) < 32:
-        raise ConfigError("SECRET_KEY is too short for production: use at least 32 random characters.")
+        raise ConfigError(
+            "SECRET_KEY is too short for production: use at least 32 random characters."
+        )
 
     if production:
         app.config["SESSION_COOKIE_SECURE"] = True

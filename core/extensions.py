@@ -14,7 +14,6 @@ from flask_wtf import CSRFProtect
 from core.db import Base
 
 
-
 def schema_name(schema) -> str:
     """Name schemas by class, marking partial (PATCH) variants, so every name is unique."""
     cls = resolve_schema_cls(schema)

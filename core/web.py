@@ -99,7 +99,11 @@ def set_language(code: str):
     response = redirect(target if is_safe_redirect(target) else url_for("web.home"))
     if code in current_app.config["LANGUAGES"]:
         response.set_cookie(
-            LANG_COOKIE, code, max_age=365 * 24 * 3600, samesite="Lax", httponly=True,
+            LANG_COOKIE,
+            code,
+            max_age=365 * 24 * 3600,
+            samesite="Lax",
+            httponly=True,
             secure=current_app.config.get("SESSION_COOKIE_SECURE", False),
         )
         if current_user.is_authenticated:

@@ -91,7 +91,11 @@ def site(producer: Producer, actor: User, **fields) -> Site:
 
 
 def batch(product: Product, actor: User, **fields) -> Batch:
-    data = {"product_id": product.id, "lot_code": f"LOT{unique()}", "produced_on": dt.date(2026, 11, 1)}
+    data = {
+        "product_id": product.id,
+        "lot_code": f"LOT{unique()}",
+        "produced_on": dt.date(2026, 11, 1),
+    }
     data.update(fields)
     return services.create_batch(data, actor)
 

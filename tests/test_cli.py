@@ -31,10 +31,24 @@ def test_demo_load_adds_every_role_once(app, app_ctx):
 
 def test_users_and_tokens_from_the_command_line(app, app_ctx):
     runner = app.test_cli_runner()
-    result = runner.invoke(args=["users", "create", "--email", "canbo@so.vn", "--name", "Cán bộ Sở",
-                                 "--role", "staff", "--password", "mat-khau-so-1"])
+    result = runner.invoke(
+        args=[
+            "users",
+            "create",
+            "--email",
+            "canbo@so.vn",
+            "--name",
+            "Cán bộ Sở",
+            "--role",
+            "staff",
+            "--password",
+            "mat-khau-so-1",
+        ]
+    )
     assert result.exit_code == 0, result.output
-    token = runner.invoke(args=["tokens", "create", "--email", "canbo@so.vn", "--name", "kho dữ liệu"])
+    token = runner.invoke(
+        args=["tokens", "create", "--email", "canbo@so.vn", "--name", "kho dữ liệu"]
+    )
     raw = token.output.strip()
     assert raw.startswith("dnt_")
     stored = db.session.scalar(select(ApiToken).join(User).where(User.email == "canbo@so.vn"))
@@ -49,7 +63,19 @@ def test_users_and_tokens_from_the_command_line(app, app_ctx):
 
 def test_cli_errors_say_what_is_wrong(app):
     runner = app.test_cli_runner()
-    result = runner.invoke(args=["users", "create", "--email", "x", "--name", "", "--role", "officer",
-                                 "--password", "short"])
+    result = runner.invoke(
+        args=[
+            "users",
+            "create",
+            "--email",
+            "x",
+            "--name",
+            "",
+            "--role",
+            "officer",
+            "--password",
+            "short",
+        ]
+    )
     assert result.exit_code != 0
     assert "email" in result.output and "password" in result.output and "wards" in result.output

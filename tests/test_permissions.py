@@ -94,7 +94,11 @@ PAGES = [
     ("POST", "/account", LOGGED_IN),
     ("GET", "/account/tokens", LOGGED_IN),
     ("POST", "/account/tokens", LOGGED_IN),
-    ("POST", "/account/tokens/{owner_token_id}/revoke", {"anon": 302, "owner": 302, "admin": 302, "*": 404}),
+    (
+        "POST",
+        "/account/tokens/{owner_token_id}/revoke",
+        {"anon": 302, "owner": 302, "admin": 302, "*": 404},
+    ),
     ("GET", "/admin/users", {"anon": 302, "admin": 200, "*": 403}),
     ("POST", "/admin/users", {"anon": 302, "admin": 200, "*": 403}),
     ("POST", "/admin/users/{user}/active", {"anon": 302, "admin": 302, "*": 403}),
@@ -130,9 +134,17 @@ PAGES = [
     ("GET", "/staff/review", STAFF_ONLY),
     ("GET", "/staff/producers", STAFF_ONLY),
     ("GET", "/staff/producers/{producer}", STAFF_ONLY),
-    ("POST", "/staff/producers/{producer}/verify", {"anon": 302, "staff": 409, "admin": 409, "*": 403}),
+    (
+        "POST",
+        "/staff/producers/{producer}/verify",
+        {"anon": 302, "staff": 409, "admin": 409, "*": 403},
+    ),
     ("POST", "/staff/producers/{producer}/reject", STAFF_POST),
-    ("POST", "/staff/products/{product}/verify", {"anon": 302, "staff": 409, "admin": 409, "*": 403}),
+    (
+        "POST",
+        "/staff/products/{product}/verify",
+        {"anon": 302, "staff": 409, "admin": 409, "*": 403},
+    ),
     ("POST", "/staff/products/{product}/reject", STAFF_POST),
     ("GET", "/staff/products/{product}/portal", STAFF_ONLY),
     ("POST", "/staff/products/{product}/portal", STAFF_POST),
@@ -142,8 +154,22 @@ PAGES = [
 ]
 
 # The API: no token is 401 everywhere; records of another producer are 404.
-API_OWNED_READ = {"anon": 401, "owner": 200, "other": 404, "officer": 403, "staff": 200, "admin": 200}
-API_OWNED_WRITE = {"anon": 401, "owner": 200, "other": 404, "officer": 403, "staff": 200, "admin": 200}
+API_OWNED_READ = {
+    "anon": 401,
+    "owner": 200,
+    "other": 404,
+    "officer": 403,
+    "staff": 200,
+    "admin": 200,
+}
+API_OWNED_WRITE = {
+    "anon": 401,
+    "owner": 200,
+    "other": 404,
+    "officer": 403,
+    "staff": 200,
+    "admin": 200,
+}
 API_LIST = {"anon": 401, "officer": 403, "*": 200}
 API_STAFF = {"anon": 401, "staff": 200, "admin": 200, "*": 403}
 
@@ -152,44 +178,101 @@ APIS = [
     ("GET", "/api/v1/wards/{ward}", None, {"anon": 401, "*": 200}),
     ("PATCH", "/api/v1/wards/{ward}", {"rollout_phase": "pilot_2026"}, API_STAFF),
     ("GET", "/api/v1/producers/", None, API_LIST),
-    ("POST", "/api/v1/producers/", {"legal_name": "HTX Mới", "kind": "cooperative",
-     "tax_code": "3609999991", "ward_code": "26188", "address": "Ấp 1"},
-     {"anon": 401, "staff": 201, "admin": 201, "*": 403}),
+    (
+        "POST",
+        "/api/v1/producers/",
+        {
+            "legal_name": "HTX Mới",
+            "kind": "cooperative",
+            "tax_code": "3609999991",
+            "ward_code": "26188",
+            "address": "Ấp 1",
+        },
+        {"anon": 401, "staff": 201, "admin": 201, "*": 403},
+    ),
     ("GET", "/api/v1/producers/{producer}", None, API_OWNED_READ),
     ("PATCH", "/api/v1/producers/{producer}", {"phone": "0251 3000 000"}, API_OWNED_WRITE),
-    ("POST", "/api/v1/producers/{producer}/verify", None,
-     {"anon": 401, "owner": 403, "other": 404, "officer": 403, "*": 409}),
-    ("POST", "/api/v1/producers/{producer}/reject", {"reason": "Thiếu giấy phép"},
-     {"anon": 401, "owner": 403, "other": 404, "officer": 403, "*": 200}),
+    (
+        "POST",
+        "/api/v1/producers/{producer}/verify",
+        None,
+        {"anon": 401, "owner": 403, "other": 404, "officer": 403, "*": 409},
+    ),
+    (
+        "POST",
+        "/api/v1/producers/{producer}/reject",
+        {"reason": "Thiếu giấy phép"},
+        {"anon": 401, "owner": 403, "other": 404, "officer": 403, "*": 200},
+    ),
     ("GET", "/api/v1/products/", None, API_LIST),
-    ("POST", "/api/v1/products/", {"gtin": "{gtin}", "name": "Mới", "category": "other"},
-     {"anon": 401, "owner": 201, "other": 201, "officer": 403, "*": 422}),  # staff must name a producer
+    (
+        "POST",
+        "/api/v1/products/",
+        {"gtin": "{gtin}", "name": "Mới", "category": "other"},
+        {"anon": 401, "owner": 201, "other": 201, "officer": 403, "*": 422},
+    ),  # staff must name a producer
     ("GET", "/api/v1/products/{product}", None, API_OWNED_READ),
     ("PATCH", "/api/v1/products/{product}", {"description": "Mô tả"}, API_OWNED_WRITE),
-    ("DELETE", "/api/v1/products/{product}", None,
-     {"anon": 401, "other": 404, "officer": 403, "*": 409}),  # it has a batch
-    ("POST", "/api/v1/products/{product}/submit", None,
-     {"anon": 401, "other": 404, "officer": 403, "*": 200}),
-    ("POST", "/api/v1/products/{product}/verify", None,
-     {"anon": 401, "owner": 403, "other": 404, "officer": 403, "*": 409}),
-    ("POST", "/api/v1/products/{product}/reject", {"reason": "Ảnh không rõ"},
-     {"anon": 401, "owner": 403, "other": 404, "officer": 403, "*": 409}),
-    ("PUT", "/api/v1/products/{product}/portal", {"portal_state": "submitted"},
-     {"anon": 401, "owner": 403, "other": 404, "officer": 403, "*": 200}),
+    (
+        "DELETE",
+        "/api/v1/products/{product}",
+        None,
+        {"anon": 401, "other": 404, "officer": 403, "*": 409},
+    ),  # it has a batch
+    (
+        "POST",
+        "/api/v1/products/{product}/submit",
+        None,
+        {"anon": 401, "other": 404, "officer": 403, "*": 200},
+    ),
+    (
+        "POST",
+        "/api/v1/products/{product}/verify",
+        None,
+        {"anon": 401, "owner": 403, "other": 404, "officer": 403, "*": 409},
+    ),
+    (
+        "POST",
+        "/api/v1/products/{product}/reject",
+        {"reason": "Ảnh không rõ"},
+        {"anon": 401, "owner": 403, "other": 404, "officer": 403, "*": 409},
+    ),
+    (
+        "PUT",
+        "/api/v1/products/{product}/portal",
+        {"portal_state": "submitted"},
+        {"anon": 401, "owner": 403, "other": 404, "officer": 403, "*": 200},
+    ),
     ("GET", "/api/v1/sites/", None, API_LIST),
-    ("POST", "/api/v1/sites/", {"name": "Vườn mới", "kind": "growing_area", "ward_code": "26188"},
-     {"anon": 401, "owner": 201, "other": 201, "officer": 403, "*": 422}),
+    (
+        "POST",
+        "/api/v1/sites/",
+        {"name": "Vườn mới", "kind": "growing_area", "ward_code": "26188"},
+        {"anon": 401, "owner": 201, "other": 201, "officer": 403, "*": 422},
+    ),
     ("GET", "/api/v1/sites/{site}", None, API_OWNED_READ),
     ("PATCH", "/api/v1/sites/{site}", {"area_ha": 3.5}, API_OWNED_WRITE),
-    ("DELETE", "/api/v1/sites/{site}", None,
-     {"anon": 401, "other": 404, "officer": 403, "*": 409}),  # a batch comes from it
+    (
+        "DELETE",
+        "/api/v1/sites/{site}",
+        None,
+        {"anon": 401, "other": 404, "officer": 403, "*": 409},
+    ),  # a batch comes from it
     ("GET", "/api/v1/batches/", None, API_LIST),
-    ("POST", "/api/v1/batches/", {"product_id": "{product}", "lot_code": "NEW01"},
-     {"anon": 401, "owner": 201, "other": 422, "officer": 422, "*": 201}),
+    (
+        "POST",
+        "/api/v1/batches/",
+        {"product_id": "{product}", "lot_code": "NEW01"},
+        {"anon": 401, "owner": 201, "other": 422, "officer": 422, "*": 201},
+    ),
     ("GET", "/api/v1/batches/{batch}", None, API_OWNED_READ),
     ("PATCH", "/api/v1/batches/{batch}", {"quantity": 12.5}, API_OWNED_WRITE),
-    ("DELETE", "/api/v1/batches/{batch}", None,
-     {"anon": 401, "owner": 204, "other": 404, "officer": 403, "*": 204}),
+    (
+        "DELETE",
+        "/api/v1/batches/{batch}",
+        None,
+        {"anon": 401, "owner": 204, "other": 404, "officer": 403, "*": 204},
+    ),
 ]
 
 
@@ -224,7 +307,12 @@ def test_page_permissions(client, world, role, method, url, table):
     assert response.status_code == want, (
         f"{role} {method} {target}: {response.status_code}, expected {want}"
     )
-    if response.status_code == 302 and role == "anon" and want == 302 and url not in ("/", "/lang/{lang}", "/logout"):
+    if (
+        response.status_code == 302
+        and role == "anon"
+        and want == 302
+        and url not in ("/", "/lang/{lang}", "/logout")
+    ):
         assert "/login" in response.headers["Location"]
 
 
@@ -234,7 +322,9 @@ def test_page_permissions(client, world, role, method, url, table):
 )
 def test_api_permissions(client, world, role, method, url, body, table):
     headers = {} if role == "anon" else {"Authorization": f"Bearer {world.tokens[role]}"}
-    response = client.open(world.fill(url), method=method, json=_fill_body(body, world), headers=headers)
+    response = client.open(
+        world.fill(url), method=method, json=_fill_body(body, world), headers=headers
+    )
     want = expected(table, role)
     assert response.status_code == want, (
         f"{role} {method} {url}: {response.status_code} {response.get_data(as_text=True)[:300]}"
@@ -280,5 +370,8 @@ def test_revoked_and_unknown_tokens_are_refused(client, world):
     response = client.get("/api/v1/products/", headers=headers)
     assert response.status_code == 401
     assert response.get_json()["message"]
-    assert client.get("/api/v1/products/", headers={"Authorization": "Bearer dnt_nope"}).status_code == 401
+    assert (
+        client.get("/api/v1/products/", headers={"Authorization": "Bearer dnt_nope"}).status_code
+        == 401
+    )
     assert response.headers["WWW-Authenticate"].startswith("Bearer")

@@ -106,7 +106,9 @@ class ProducerForm(ProducerFields, FlaskForm):
 
 class SignupForm(ProducerFields, FlaskForm):
     account_name = StringField(_l("Your name"), validators=[DataRequired(), Length(max=120)])
-    account_email = EmailField(_l("Your email (to log in)"), validators=[DataRequired(), Length(max=254)])
+    account_email = EmailField(
+        _l("Your email (to log in)"), validators=[DataRequired(), Length(max=254)]
+    )
     password = PasswordField(_l("Password"), validators=[DataRequired(), Length(max=200)])
 
 
@@ -129,21 +131,37 @@ class ProductForm(FlaskForm):
     ocop_certificate_no = StringField(_l("OCOP certificate number"), validators=[Length(max=60)])
     ocop_decision_no = StringField(_l("Decision number"), validators=[Length(max=60)])
     ocop_valid_from = DateField(_l("Certificate valid from"), validators=[Optional()])
-    ocop_valid_to = DateField(_l("Certificate valid to (default: 36 months)"), validators=[Optional()])
+    ocop_valid_to = DateField(
+        _l("Certificate valid to (default: 36 months)"), validators=[Optional()]
+    )
     standards = MultiCheckboxField(
-        _l("Applied standards"), choices=[SelectChoice(s) for s in KNOWN_STANDARDS], validate_choice=False
+        _l("Applied standards"),
+        choices=[SelectChoice(s) for s in KNOWN_STANDARDS],
+        validate_choice=False,
     )
     other_standards = StringField(_l("Other standards (comma-separated, e.g. TCVN 12345:2018)"))
     ip_status = SelectField(_l("Intellectual property"), choices=_choices(IP_STATUS_LABELS))
     ip_kind = SelectField(
-        _l("Kind of protection"), choices=_choices(IP_KIND_LABELS, blank=True), validate_choice=False
+        _l("Kind of protection"),
+        choices=_choices(IP_KIND_LABELS, blank=True),
+        validate_choice=False,
     )
     ip_number = StringField(_l("Certificate or application number"), validators=[Length(max=60)])
 
     FIELDS = (
-        "gtin", "name", "description", "category", "ocop_group", "ocop_stars",
-        "ocop_certificate_no", "ocop_decision_no", "ocop_valid_from", "ocop_valid_to",
-        "ip_status", "ip_kind", "ip_number",
+        "gtin",
+        "name",
+        "description",
+        "category",
+        "ocop_group",
+        "ocop_stars",
+        "ocop_certificate_no",
+        "ocop_decision_no",
+        "ocop_valid_from",
+        "ocop_valid_to",
+        "ip_status",
+        "ip_kind",
+        "ip_number",
     )
 
     def to_data(self) -> dict:
@@ -159,7 +177,9 @@ class ProductForm(FlaskForm):
         if product.ocop_stars:
             self.ocop_stars.data = str(product.ocop_stars)
         self.standards.data = [s for s in product.standards if s in KNOWN_STANDARDS]
-        self.other_standards.data = ", ".join(s for s in product.standards if s not in KNOWN_STANDARDS)
+        self.other_standards.data = ", ".join(
+            s for s in product.standards if s not in KNOWN_STANDARDS
+        )
 
 
 class SiteForm(FlaskForm):
@@ -175,8 +195,16 @@ class SiteForm(FlaskForm):
     certifications = StringField(_l("Certifications (comma-separated)"))
 
     FIELDS = (
-        "name", "kind", "planting_area_code", "ward_code", "address", "latitude", "longitude",
-        "area_ha", "crop_or_species", "certifications",
+        "name",
+        "kind",
+        "planting_area_code",
+        "ward_code",
+        "address",
+        "latitude",
+        "longitude",
+        "area_ha",
+        "crop_or_species",
+        "certifications",
     )
 
     def to_data(self) -> dict:
@@ -194,14 +222,25 @@ class BatchForm(FlaskForm):
     unit = StringField(_l("Unit"), validators=[Length(max=20)], default="kg")
     notes = TextAreaField(_l("Notes"), validators=[Length(max=2000)])
 
-    FIELDS = ("product_id", "site_id", "lot_code", "produced_on", "expires_on", "quantity", "unit", "notes")
+    FIELDS = (
+        "product_id",
+        "site_id",
+        "lot_code",
+        "produced_on",
+        "expires_on",
+        "quantity",
+        "unit",
+        "notes",
+    )
 
     def to_data(self) -> dict:
         return {name: getattr(self, name).data for name in self.FIELDS}
 
 
 class ReasonForm(FlaskForm):
-    reason = TextAreaField(_l("Reason (shown to the producer)"), validators=[DataRequired(), Length(max=500)])
+    reason = TextAreaField(
+        _l("Reason (shown to the producer)"), validators=[DataRequired(), Length(max=500)]
+    )
 
 
 class PortalForm(FlaskForm):

@@ -112,7 +112,9 @@ class Producer(Tracked, Base):
     tax_code: Mapped[str] = mapped_column(String(14))
     gs1_company_prefix: Mapped[str | None] = mapped_column(String(12))
     gln: Mapped[str | None] = mapped_column(String(13))
-    ward_code: Mapped[str] = mapped_column(ForeignKey("wards.code", ondelete="RESTRICT"), index=True)
+    ward_code: Mapped[str] = mapped_column(
+        ForeignKey("wards.code", ondelete="RESTRICT"), index=True
+    )
     address: Mapped[str] = mapped_column(String(300))
     contact_name: Mapped[str] = mapped_column(String(120), default="")
     phone: Mapped[str] = mapped_column(String(20), default="")
@@ -162,7 +164,9 @@ class Product(Tracked, Base):
     ocop_valid_from: Mapped[dt.date | None] = mapped_column(Date)
     ocop_valid_to: Mapped[dt.date | None] = mapped_column(Date)
     standards: Mapped[list] = mapped_column(JSON, default=list)
-    ip_status: Mapped[IpStatus] = mapped_column(str_enum(IpStatus, "ip_status"), default=IpStatus.NONE)
+    ip_status: Mapped[IpStatus] = mapped_column(
+        str_enum(IpStatus, "ip_status"), default=IpStatus.NONE
+    )
     ip_kind: Mapped[IpKind | None] = mapped_column(str_enum(IpKind, "ip_kind"))
     ip_number: Mapped[str] = mapped_column(String(60), default="")
     portal_state: Mapped[PortalState] = mapped_column(
@@ -211,7 +215,9 @@ class ProductImage(Base):
     __tablename__ = "product_images"
 
     id: Mapped[intpk]
-    product_id: Mapped[int] = mapped_column(ForeignKey("products.id", ondelete="CASCADE"), index=True)
+    product_id: Mapped[int] = mapped_column(
+        ForeignKey("products.id", ondelete="CASCADE"), index=True
+    )
     # Random key naming the stored files; never derived from the uploaded file name.
     key: Mapped[str] = mapped_column(String(40), unique=True)
     width: Mapped[int]
@@ -238,7 +244,9 @@ class Site(Tracked, Base):
     name: Mapped[str] = mapped_column(String(200))
     kind: Mapped[SiteKind] = mapped_column(str_enum(SiteKind, "site_kind"))
     planting_area_code: Mapped[str] = mapped_column(String(40), default="")
-    ward_code: Mapped[str] = mapped_column(ForeignKey("wards.code", ondelete="RESTRICT"), index=True)
+    ward_code: Mapped[str] = mapped_column(
+        ForeignKey("wards.code", ondelete="RESTRICT"), index=True
+    )
     address: Mapped[str] = mapped_column(String(300), default="")
     latitude: Mapped[Decimal | None] = mapped_column(Numeric(9, 6))
     longitude: Mapped[Decimal | None] = mapped_column(Numeric(9, 6))
@@ -262,12 +270,16 @@ class Batch(Tracked, Base):
     )
 
     id: Mapped[intpk]
-    product_id: Mapped[int] = mapped_column(ForeignKey("products.id", ondelete="CASCADE"), index=True)
+    product_id: Mapped[int] = mapped_column(
+        ForeignKey("products.id", ondelete="CASCADE"), index=True
+    )
     # Copied from the product so that every owned table is scoped by the same column.
     producer_id: Mapped[int] = mapped_column(
         ForeignKey("producers.id", ondelete="CASCADE"), index=True
     )
-    site_id: Mapped[int | None] = mapped_column(ForeignKey("sites.id", ondelete="RESTRICT"), index=True)
+    site_id: Mapped[int | None] = mapped_column(
+        ForeignKey("sites.id", ondelete="RESTRICT"), index=True
+    )
     # GS1 AI (10): up to 20 characters of GS1 character set 82.
     lot_code: Mapped[str] = mapped_column(String(20))
     produced_on: Mapped[dt.date | None] = mapped_column(Date)

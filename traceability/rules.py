@@ -87,9 +87,11 @@ def clean_company_prefix(value: str | None) -> tuple[str | None, list]:
         return None, []
     if not value.isdigit() or not 6 <= len(value) <= 12:
         raise FieldError(_l("A GS1 company prefix has 6 to 12 digits, e.g. 8931234."))
-    warnings = [] if value.startswith("893") else [
-        _l("This company prefix does not start with 893 (GS1 Vietnam).")
-    ]
+    warnings = (
+        []
+        if value.startswith("893")
+        else [_l("This company prefix does not start with 893 (GS1 Vietnam).")]
+    )
     return value, warnings
 
 
@@ -111,7 +113,9 @@ def clean_lot_code(value: str) -> str:
     if not value:
         raise FieldError(_l("Enter the lot code."))
     if len(value) > 20:
-        raise FieldError(_l("A lot code has at most 20 characters; this one has %(n)d.", n=len(value)))
+        raise FieldError(
+            _l("A lot code has at most 20 characters; this one has %(n)d.", n=len(value))
+        )
     try:
         validate_value("10", value)
     except AIValueError as exc:

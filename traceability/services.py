@@ -120,8 +120,10 @@ def _stamp(obj, actor: User, creating: bool = False) -> None:
 
 
 def _changes_for_audit(changed: dict) -> dict:
-    return {k: [str(o) if o is not None else None, str(n) if n is not None else None]
-            for k, (o, n) in changed.items()}
+    return {
+        k: [str(o) if o is not None else None, str(n) if n is not None else None]
+        for k, (o, n) in changed.items()
+    }
 
 
 # --- producers -----------------------------------------------------------------------------
@@ -148,7 +150,9 @@ def _check_tax_code_unique(producer: Producer, errors: FieldErrors) -> None:
     if "tax_code" in errors.errors or not producer.tax_code:
         return
     clash = db.session.scalar(
-        select(Producer.id).where(Producer.tax_code == producer.tax_code, Producer.id != producer.id)
+        select(Producer.id).where(
+            Producer.tax_code == producer.tax_code, Producer.id != producer.id
+        )
         if producer.id
         else select(Producer.id).where(Producer.tax_code == producer.tax_code)
     )
@@ -170,7 +174,9 @@ def register_producer(account: dict, producer_data: dict) -> User:
     # The account's email and name have their own fields beside the producer's contact ones.
     for field, messages in account_errors.errors.items():
         for message in messages:
-            errors.add({"email": "account_email", "full_name": "account_name"}.get(field, field), message)
+            errors.add(
+                {"email": "account_email", "full_name": "account_name"}.get(field, field), message
+            )
     _require(producer_data, PRODUCER_REQUIRED, errors)
     producer = Producer(verification_state=VerificationState.PENDING)
     _apply(producer, producer_data, PRODUCER_CLEANERS, errors)
@@ -388,7 +394,9 @@ def update_product(product: Product, data: dict, actor: User) -> Product:
         except FieldError:
             same = False
         if not same:
-            errors.add("gtin", _l("The GTIN of a verified product cannot change: register a new product."))
+            errors.add(
+                "gtin", _l("The GTIN of a verified product cannot change: register a new product.")
+            )
         data = {k: v for k, v in data.items() if k != "gtin"}
     with db.session.no_autoflush:
         changed = _apply(product, data, PRODUCT_CLEANERS, errors)
@@ -625,9 +633,9 @@ def update_batch(batch: Batch, data: dict, actor: User) -> Batch:
     if not access.can_write(actor, batch):
         raise Forbidden(_l("You may not change this record."))
     errors = FieldErrors()
-    if "product_id" in data and data["product_id"] not in (None, "", batch.product_id):
-        if str(data["product_id"]) != str(batch.product_id):
-            errors.add("product_id", _l("A batch cannot move to another product."))
+    moved_to = data.get("product_id")
+    if moved_to not in (None, "") and str(moved_to) != str(batch.product_id):
+        errors.add("product_id", _l("A batch cannot move to another product."))
     if "site_id" in data:
         site = _owned_by(Site, data["site_id"], batch.producer_id, "site_id", errors)
         batch.site_id = site.id if site else None

@@ -50,7 +50,8 @@ PAGE_SIZE = 50
 
 def _ward_choices() -> list[tuple[str, str]]:
     wards = db.session.scalars(select(Ward).order_by(Ward.code)).all()
-    return [forms.BLANK] + sorted((SelectChoice(w.code, w.name) for w in wards), key=lambda c: c.label)
+    choices = sorted((SelectChoice(w.code, w.name) for w in wards), key=lambda c: c.label)
+    return [forms.BLANK, *choices]
 
 
 def _own_producer() -> Producer:
@@ -143,8 +144,10 @@ def signup():
             db.session.commit()
             login_user(user)
             flash(
-                _("Welcome! The Department will verify your registration; meanwhile you can "
-                  "prepare your products."),
+                _(
+                    "Welcome! The Department will verify your registration; meanwhile you can "
+                    "prepare your products."
+                ),
                 "success",
             )
             return redirect(url_for("registry.producer_dashboard"))
@@ -185,8 +188,11 @@ def producer_profile():
         form.kind.data = producer.kind.value
     if form.validate_on_submit():
         data = {name: getattr(form, name).data for name in services.PRODUCER_CLEANERS}
-        if _save(form, lambda: services.update_producer(producer, data, current_user),
-                 _("Your details have been saved.")):
+        if _save(
+            form,
+            lambda: services.update_producer(producer, data, current_user),
+            _("Your details have been saved."),
+        ):
             return redirect(url_for("registry.producer_dashboard"))
     return render_template("registry/producer_form.html", form=form, producer=producer)
 
@@ -471,7 +477,9 @@ def batch_edit(batch_id: int):
         _("The batch has been saved."),
     ):
         return redirect(url_for("registry.batches"))
-    return render_template("registry/batch_form.html", form=form, batch=batch, delete_form=EmptyForm())
+    return render_template(
+        "registry/batch_form.html", form=form, batch=batch, delete_form=EmptyForm()
+    )
 
 
 @bp.post("/batches/<int:batch_id>/delete")
@@ -553,7 +561,10 @@ def producer_reject(producer_id: int):
     if form.validate_on_submit():
         services.reject_producer(producer, form.reason.data, current_user)
         db.session.commit()
-        flash(_("%(name)s has been refused; the reason is shown to it.", name=producer.legal_name), "success")
+        flash(
+            _("%(name)s has been refused; the reason is shown to it.", name=producer.legal_name),
+            "success",
+        )
         return redirect(url_for("staff.review_queue"))
     flash(_("Say why, so the producer knows what to fix."), "error")
     return redirect(url_for("staff.producer_detail", producer_id=producer_id))

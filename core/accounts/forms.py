@@ -23,9 +23,7 @@ class LoginForm(FlaskForm):
 
 class PasswordForm(FlaskForm):
     current_password = PasswordField(_l("Current password"), validators=[DataRequired()])
-    new_password = PasswordField(
-        _l("New password"), validators=[DataRequired(), Length(max=200)]
-    )
+    new_password = PasswordField(_l("New password"), validators=[DataRequired(), Length(max=200)])
 
 
 class TokenForm(FlaskForm):
@@ -50,7 +48,9 @@ class UserForm(FlaskForm):
     role = SelectField(
         _l("Role"),
         choices=[
-            SelectChoice(r.value, label) for r, label in ROLE_LABELS.items() if r is not Role.PRODUCER
+            SelectChoice(r.value, label)
+            for r, label in ROLE_LABELS.items()
+            if r is not Role.PRODUCER
         ],
     )
     wards = SelectMultipleField(_l("Wards (officers)"), choices=[], validate_choice=False)

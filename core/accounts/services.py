@@ -17,7 +17,7 @@ from core.errors import FieldErrors, NotFound
 from core.extensions import db
 from core.wards.models import Ward
 
-TOKEN_PREFIX = "dnt_"
+TOKEN_PREFIX = "dnt_"  # noqa: S105 - a public marker, not a secret
 # Checked against when the email is unknown, so a login takes as long either way.
 _DUMMY_HASH = generate_password_hash("not-a-real-password")
 
@@ -35,7 +35,7 @@ def check_password_rules(password: str, errors: FieldErrors, field: str = "passw
     minimum = current_app.config["PASSWORD_MIN_LENGTH"]
     if len(password) < minimum:
         errors.add(field, _l("Use at least %(n)d characters.", n=minimum))
-    elif password.isdigit() or password.lower() == password and password.isalpha():
+    elif password.isdigit() or (password.lower() == password and password.isalpha()):
         errors.add(field, _l("Mix letters with digits or symbols."))
 
 

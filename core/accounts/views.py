@@ -54,7 +54,9 @@ def account():
     form = PasswordForm()
     if form.validate_on_submit():
         try:
-            services.change_password(current_user, form.current_password.data, form.new_password.data)
+            services.change_password(
+                current_user, form.current_password.data, form.new_password.data
+            )
         except ValidationFailed as exc:
             db.session.rollback()
             attach_errors(form, exc)
@@ -98,7 +100,9 @@ def revoke_token(token_id: int):
     services.revoke_token(token, current_user)
     db.session.commit()
     flash(_("The token “%(name)s” has been revoked.", name=token.name), "success")
-    return redirect(request.referrer if is_safe_redirect(request.referrer) else url_for("auth.tokens"))
+    return redirect(
+        request.referrer if is_safe_redirect(request.referrer) else url_for("auth.tokens")
+    )
 
 
 @admin_bp.before_request

@@ -31,7 +31,10 @@ def read_reference(path: Path = DATA_FILE) -> list[dict]:
 
 
 def load_wards(path: Path = DATA_FILE) -> tuple[int, int]:
-    """Insert or update every unit and its statuses; keeps roll-out settings. Returns (new, updated)."""
+    """Insert or update every unit and its statuses, keeping roll-out settings.
+
+    Returns (added, refreshed).
+    """
     existing = {w.code: w for w in db.session.scalars(select(Ward))}
     created = updated = 0
     for row in read_reference(path):
@@ -65,9 +68,7 @@ def load_wards(path: Path = DATA_FILE) -> tuple[int, int]:
     return created, updated
 
 
-def update_rollout(
-    ward: Ward, *, phase: RolloutPhase, started_on: dt.date | None, actor
-) -> Ward:
+def update_rollout(ward: Ward, *, phase: RolloutPhase, started_on: dt.date | None, actor) -> Ward:
     """Set a ward's roll-out phase and start date (staff)."""
     errors = FieldErrors()
     if phase is RolloutPhase.NOT_PLANNED and started_on is not None:
@@ -80,7 +81,10 @@ def update_rollout(
     ward.rollout_started_on = started_on
     ward.updated_by_id = actor.id
     audit.record(
-        actor, "ward.rollout", ward, before=before,
+        actor,
+        "ward.rollout",
+        ward,
+        before=before,
         after={"phase": phase.value, "started_on": started_on},
     )
     return ward

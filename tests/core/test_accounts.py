@@ -60,14 +60,16 @@ def test_deactivated_users_cannot_log_in(client, make):
 def test_forms_without_csrf_token_are_refused(client, make):
     user = make.user(Role.STAFF)
     db.session.commit()
-    response = client.post("/login", data={"email": user.email, "password": factories.PASSWORD},
-                           headers=EN)
+    response = client.post(
+        "/login", data={"email": user.email, "password": factories.PASSWORD}, headers=EN
+    )
     assert response.status_code == 200
     assert "The form expired. Please submit it again." in response.get_data(as_text=True)
     assert client.get("/account").status_code == 302  # not logged in
     client.login(user.email, factories.PASSWORD)
-    forged = client.post("/account", data={"current_password": factories.PASSWORD,
-                                           "new_password": "taken-over-123"})
+    forged = client.post(
+        "/account", data={"current_password": factories.PASSWORD, "new_password": "taken-over-123"}
+    )
     assert forged.status_code == 400
     db.session.refresh(user)
     assert check_password_hash(user.password_hash, factories.PASSWORD)
@@ -77,10 +79,14 @@ def test_login_ignores_redirects_to_other_sites(client, make):
     user = make.user(Role.STAFF)
     db.session.commit()
     for target in ("//evil.example/x", "https://evil.example/", "/\\evil.example"):
-        response = client.submit(f"/login?next={target}", {"email": user.email, "password": factories.PASSWORD})
+        response = client.submit(
+            f"/login?next={target}", {"email": user.email, "password": factories.PASSWORD}
+        )
         assert response.headers["Location"] == "/dashboard"
         client.submit("/logout", token_from="/account")
-    response = client.submit("/login?next=/wards/", {"email": user.email, "password": factories.PASSWORD})
+    response = client.submit(
+        "/login?next=/wards/", {"email": user.email, "password": factories.PASSWORD}
+    )
     assert response.headers["Location"] == "/wards/"
 
 
@@ -88,14 +94,25 @@ def test_changing_password_needs_the_current_one(client, make):
     user = make.user(Role.OFFICER)
     db.session.commit()
     client.login(user.email, factories.PASSWORD)
-    bad = client.submit("/account", {"current_password": "wrong", "new_password": "a-new-secret-9"},
-                        token_from="/account", headers=EN)
+    bad = client.submit(
+        "/account",
+        {"current_password": "wrong", "new_password": "a-new-secret-9"},
+        token_from="/account",
+        headers=EN,
+    )
     assert "The current password is not right." in bad.get_data(as_text=True)
-    weak = client.submit("/account", {"current_password": factories.PASSWORD, "new_password": "short"},
-                         token_from="/account", headers=EN)
+    weak = client.submit(
+        "/account",
+        {"current_password": factories.PASSWORD, "new_password": "short"},
+        token_from="/account",
+        headers=EN,
+    )
     assert "Use at least 10 characters." in weak.get_data(as_text=True)
-    ok = client.submit("/account", {"current_password": factories.PASSWORD, "new_password": "a-new-secret-9"},
-                       token_from="/account")
+    ok = client.submit(
+        "/account",
+        {"current_password": factories.PASSWORD, "new_password": "a-new-secret-9"},
+        token_from="/account",
+    )
     assert ok.status_code == 302
     db.session.refresh(user)
     assert check_password_hash(user.password_hash, "a-new-secret-9")
@@ -106,14 +123,18 @@ def test_a_token_is_shown_once_and_stored_only_as_a_hash(client, make):
     db.session.commit()
     client.login(owner.email, factories.PASSWORD)
     page = client.submit("/account/tokens", {"name": "ERP sync"}, token_from="/account/tokens")
-    raw = re.search(r'<code class="token" id="new-token">([^<]+)</code>', page.get_data(as_text=True)).group(1)
+    raw = re.search(
+        r'<code class="token" id="new-token">([^<]+)</code>', page.get_data(as_text=True)
+    ).group(1)
     stored = db.session.scalar(select(ApiToken).where(ApiToken.user_id == owner.id))
     assert stored.token_hash == hash_token(raw) and raw not in stored.token_hash
     assert raw not in client.get("/account/tokens").get_data(as_text=True)
     api = client.get(f"/api/v1/producers/{producer.id}", headers={"Authorization": f"Bearer {raw}"})
     assert api.status_code == 200
     client.submit(f"/account/tokens/{stored.id}/revoke", token_from="/account/tokens")
-    again = client.get(f"/api/v1/producers/{producer.id}", headers={"Authorization": f"Bearer {raw}"})
+    again = client.get(
+        f"/api/v1/producers/{producer.id}", headers={"Authorization": f"Bearer {raw}"}
+    )
     assert again.status_code == 401
 
 
@@ -136,7 +157,10 @@ def test_expired_tokens_are_refused(client, make, app_ctx):
     token, raw = create_token(owner, "short-lived", expires_in_days=1)
     token.expires_at = dt.datetime.now(dt.UTC) - dt.timedelta(seconds=1)
     db.session.commit()
-    assert client.get("/api/v1/products/", headers={"Authorization": f"Bearer {raw}"}).status_code == 401
+    assert (
+        client.get("/api/v1/products/", headers={"Authorization": f"Bearer {raw}"}).status_code
+        == 401
+    )
 
 
 def test_login_and_signup_are_rate_limited(app, client, monkeypatch):
@@ -146,8 +170,10 @@ def test_login_and_signup_are_rate_limited(app, client, monkeypatch):
     monkeypatch.setitem(app.config, "RATELIMIT_SIGNUP", "2 per minute")
     try:
         limiter.reset()
-        codes = [client.post("/login", data={"email": "a@b.vn", "password": "x"}).status_code
-                 for _ in range(4)]
+        codes = [
+            client.post("/login", data={"email": "a@b.vn", "password": "x"}).status_code
+            for _ in range(4)
+        ]
         assert codes == [200, 200, 200, 429]  # refused for the missing CSRF token, but counted
         assert [client.post("/signup").status_code for _ in range(3)] == [200, 200, 429]
         assert client.get("/login").status_code == 200  # reading the form is not limited
@@ -175,10 +201,17 @@ def test_admins_create_officers_scoped_to_wards(client, make):
     admin = make.user(Role.ADMIN)
     db.session.commit()
     client.login(admin.email, factories.PASSWORD)
-    response = client.submit("/admin/users", {
-        "email": "officer.new@example.vn", "full_name": "Cán bộ mới", "password": "officer-pass-1",
-        "role": "officer", "wards": ["26188", "26098"],
-    }, token_from="/admin/users")
+    response = client.submit(
+        "/admin/users",
+        {
+            "email": "officer.new@example.vn",
+            "full_name": "Cán bộ mới",
+            "password": "officer-pass-1",
+            "role": "officer",
+            "wards": ["26188", "26098"],
+        },
+        token_from="/admin/users",
+    )
     assert response.status_code == 302
     officer = db.session.scalar(select(User).where(User.email == "officer.new@example.vn"))
     assert officer.role is Role.OFFICER
@@ -189,9 +222,17 @@ def test_an_officer_needs_wards(client, make):
     admin = make.user(Role.ADMIN)
     db.session.commit()
     client.login(admin.email, factories.PASSWORD)
-    response = client.submit("/admin/users", {
-        "email": "o2@example.vn", "full_name": "Cán bộ", "password": "officer-pass-1", "role": "officer",
-    }, token_from="/admin/users", headers=EN)
+    response = client.submit(
+        "/admin/users",
+        {
+            "email": "o2@example.vn",
+            "full_name": "Cán bộ",
+            "password": "officer-pass-1",
+            "role": "officer",
+        },
+        token_from="/admin/users",
+        headers=EN,
+    )
     assert response.status_code == 200
     assert "Choose the wards this officer works in." in response.get_data(as_text=True)
     assert db.session.scalar(select(User).where(User.email == "o2@example.vn")) is None

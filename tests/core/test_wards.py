@@ -32,7 +32,9 @@ def test_types_change_on_30_april_2026(app_ctx):
     assert sum(w.kind_on(AFTER) is WardKind.XA for w in wards) == 62
     loc_ninh = db.session.get(Ward, "25270")
     assert (loc_ninh.name_on(BEFORE), loc_ninh.name_on(AFTER)) == ("Xã Lộc Ninh", "Phường Lộc Ninh")
-    assert loc_ninh.group_on(BEFORE) is AreaGroup.RURAL and loc_ninh.group_on(AFTER) is AreaGroup.URBAN
+    assert (
+        loc_ninh.group_on(BEFORE) is AreaGroup.RURAL and loc_ninh.group_on(AFTER) is AreaGroup.URBAN
+    )
 
 
 def test_project_reference_data_matches_the_shared_official_list(app_ctx):
@@ -83,7 +85,8 @@ def test_a_ward_not_planned_has_no_start_date(client, make):
     response = client.submit(
         "/wards/26098/rollout",
         {"rollout_phase": "not_planned", "rollout_started_on": "2026-03-01"},
-        token_from="/wards/26098/rollout", headers={"Accept-Language": "en"},
+        token_from="/wards/26098/rollout",
+        headers={"Accept-Language": "en"},
     )
     assert response.status_code == 200
     assert "A ward that is not planned has no start date." in response.get_data(as_text=True)

@@ -32,12 +32,14 @@ def _reason(value: str) -> str:
 INVALID = [v["value"] for v in _vectors() if not v["valid"]]
 # A valid check digit is not enough for a GTIN: it must also have a GTIN's length.
 VALID = [v["value"] for v in _vectors() if v["valid"] and len(v["value"]) in (8, 12, 13, 14)]
-NOT_A_GTIN_LENGTH = [v["value"] for v in _vectors() if v["valid"] and len(v["value"]) not in (8, 12, 13, 14)]
+NOT_A_GTIN_LENGTH = [
+    v["value"] for v in _vectors() if v["valid"] and len(v["value"]) not in (8, 12, 13, 14)
+]
 
 
 @pytest.fixture
 def producer_token(make):
-    producer, owner = make.producer()
+    _producer, owner = make.producer()
     raw = make.token(owner)
     db.session.commit()
     return {"Authorization": f"Bearer {raw}", **EN}

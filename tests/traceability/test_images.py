@@ -1,6 +1,7 @@
 """Product photos: only real images, never bombs, never with the camera's EXIF, in three sizes."""
 
 import io
+from typing import ClassVar
 
 import pytest
 from PIL import Image
@@ -95,12 +96,14 @@ def test_decompression_bombs_are_refused_before_decoding(product):
     assert "too many pixels" in str(exc.value.errors["image"][0])
 
 
-def test_files_over_the_size_limit_are_refused_without_reading_them_whole(app, product, monkeypatch):
+def test_files_over_the_size_limit_are_refused_without_reading_them_whole(
+    app, product, monkeypatch
+):
     prod, owner = product
     monkeypatch.setitem(app.config, "MAX_IMAGE_BYTES", 1000)
 
     class Stream(io.BytesIO):
-        read_sizes = []
+        read_sizes: ClassVar[list[int]] = []
 
         def read(self, size=-1):
             self.read_sizes.append(size)
@@ -143,6 +146,8 @@ def test_a_bad_upload_through_the_page_says_why(client, make):
     response = client.post(
         f"/products/{prod.id}/images",
         data={"csrf_token": token, "image": (io.BytesIO(b"not an image"), "x.jpg")},
-        content_type="multipart/form-data", headers={"Accept-Language": "en"}, follow_redirects=True,
+        content_type="multipart/form-data",
+        headers={"Accept-Language": "en"},
+        follow_redirects=True,
     )
     assert "This file is not a readable image" in response.get_data(as_text=True)

@@ -22,19 +22,27 @@ def count(model) -> int:
 
 
 def audit_actions(obj) -> list[str]:
-    return list(db.session.scalars(
-        select(AuditEntry.action)
-        .where(AuditEntry.object_type == obj.__tablename__, AuditEntry.object_id == str(obj.id))
-        .order_by(AuditEntry.id)
-    ))
+    return list(
+        db.session.scalars(
+            select(AuditEntry.action)
+            .where(AuditEntry.object_type == obj.__tablename__, AuditEntry.object_id == str(obj.id))
+            .order_by(AuditEntry.id)
+        )
+    )
 
 
 # --- sign-up ---------------------------------------------------------------------------------
 
 SIGNUP = {
-    "account_name": "Nguyễn Văn A", "account_email": "htx.moi@example.vn", "password": "mat-khau-2026",
-    "legal_name": "HTX Bưởi Mới", "kind": "cooperative", "tax_code": "3603999888", "ward_code": "26188",
-    "address": "Ấp 2, Tân Bình", "gs1_company_prefix": "8938599",
+    "account_name": "Nguyễn Văn A",
+    "account_email": "htx.moi@example.vn",
+    "password": "mat-khau-2026",
+    "legal_name": "HTX Bưởi Mới",
+    "kind": "cooperative",
+    "tax_code": "3603999888",
+    "ward_code": "26188",
+    "address": "Ấp 2, Tân Bình",
+    "gs1_company_prefix": "8938599",
 }
 
 
@@ -62,13 +70,20 @@ def test_signup_shows_every_problem_at_once(client, app_ctx):
     html = client.submit("/signup", data, token_from="/signup", headers=EN).get_data(as_text=True)
     assert "Use at least 10 characters." in html
     assert "A tax code has 10 digits" in html
-    assert count(Producer) == 0 or db.session.scalar(select(Producer).where(Producer.tax_code == "12")) is None
+    assert (
+        count(Producer) == 0
+        or db.session.scalar(select(Producer).where(Producer.tax_code == "12")) is None
+    )
 
 
 @pytest.mark.parametrize(
     ("given", "stored"),
-    [("3603999888", "3603999888"), ("3603999888-001", "3603999888-001"),
-     ("3603999888001", "3603999888-001"), ("075186001234", "075186001234")],
+    [
+        ("3603999888", "3603999888"),
+        ("3603999888-001", "3603999888-001"),
+        ("3603999888001", "3603999888-001"),
+        ("075186001234", "075186001234"),
+    ],
 )
 def test_tax_code_forms(make, given, stored):
     producer, _ = make.producer(tax_code=given)
@@ -112,7 +127,12 @@ def test_submit_verify_and_reject_are_audited_with_the_actor(make):
     services.reject_product(product, "Nhãn sai tên cơ sở", staff)
     assert product.review_state is ReviewState.REJECTED
     assert product.rejection_reason == "Nhãn sai tên cơ sở"
-    assert audit_actions(product) == ["product.create", "product.submit", "product.verify", "product.reject"]
+    assert audit_actions(product) == [
+        "product.create",
+        "product.submit",
+        "product.verify",
+        "product.reject",
+    ]
     entry = db.session.scalar(select(AuditEntry).where(AuditEntry.action == "product.reject"))
     assert entry.actor_id == staff.id and entry.detail["reason"] == "Nhãn sai tên cơ sở"
     services.submit_product(product, owner)  # fixed and sent again
@@ -141,8 +161,11 @@ def test_staff_refuse_then_the_producer_resubmits(client, make):
     staff = make.staff()
     db.session.commit()
     client.login(staff.email, factories.PASSWORD)
-    client.submit(f"/staff/producers/{producer.id}/reject", {"reason": "Thiếu giấy phép kinh doanh"},
-                  token_from="/staff/review")
+    client.submit(
+        f"/staff/producers/{producer.id}/reject",
+        {"reason": "Thiếu giấy phép kinh doanh"},
+        token_from="/staff/review",
+    )
     db.session.refresh(producer)
     assert producer.verification_state is VerificationState.REJECTED
     client.submit("/logout", token_from="/account")
@@ -155,7 +178,7 @@ def test_staff_refuse_then_the_producer_resubmits(client, make):
 
 
 def test_the_review_queue_lists_what_waits(client, make):
-    pending, _ = make.producer(verified=False, legal_name="HTX Chờ Duyệt")
+    _pending, _ = make.producer(verified=False, legal_name="HTX Chờ Duyệt")
     producer, owner = make.producer()
     product = make.product(producer, owner, name="Bưởi chờ duyệt")
     services.submit_product(product, owner)
@@ -263,18 +286,25 @@ def test_a_listed_product_needs_the_portal_reference(make):
     product = make.product(producer, owner)
     staff = make.staff()
     with pytest.raises(ValidationFailed):
-        services.set_portal_status(product, state=PortalState.LISTED, reference="", on=None, actor=staff)
-    services.set_portal_status(product, state=PortalState.LISTED, reference="TXNG-1", on=None, actor=staff)
+        services.set_portal_status(
+            product, state=PortalState.LISTED, reference="", on=None, actor=staff
+        )
+    services.set_portal_status(
+        product, state=PortalState.LISTED, reference="TXNG-1", on=None, actor=staff
+    )
     assert product.portal_state is PortalState.LISTED and product.portal_state_on == dt.date.today()
     with pytest.raises(Forbidden):
-        services.set_portal_status(product, state=PortalState.REJECTED, reference="", on=None, actor=owner)
+        services.set_portal_status(
+            product, state=PortalState.REJECTED, reference="", on=None, actor=owner
+        )
 
 
 # --- sites and batches -----------------------------------------------------------------------
 
 
 @pytest.mark.parametrize(
-    "lot", ["LÔ-01", "LOT 01", "A" * 21, "", "lot#1"],
+    "lot",
+    ["LÔ-01", "LOT 01", "A" * 21, "", "lot#1"],
 )
 def test_lot_codes_follow_gs1_ai_10(make, lot):
     producer, owner = make.producer()
@@ -310,7 +340,9 @@ def test_expiry_cannot_precede_production(make):
     producer, owner = make.producer()
     product = make.product(producer, owner)
     with pytest.raises(ValidationFailed) as exc:
-        make.batch(product, owner, produced_on=dt.date(2026, 11, 1), expires_on=dt.date(2026, 10, 1))
+        make.batch(
+            product, owner, produced_on=dt.date(2026, 11, 1), expires_on=dt.date(2026, 10, 1)
+        )
     assert "expires_on" in exc.value.errors
 
 
@@ -341,33 +373,63 @@ def test_a_producer_adds_a_product_and_a_batch_through_the_pages(client, make):
     db.session.commit()
     client.login(owner.email, factories.PASSWORD)
     gtin = factories.gtin()
-    response = client.submit("/products/new", {
-        "gtin": gtin[1:], "name": "Bưởi da xanh", "category": "ocop", "ocop_group": "food",
-        "ocop_stars": "4", "ocop_certificate_no": "12/OCOP", "ocop_valid_from": "2025-06-01",
-        "standards": ["VietGAP"], "other_standards": "TCVN 11888:2017", "ip_status": "none",
-    }, token_from="/products/new")
+    response = client.submit(
+        "/products/new",
+        {
+            "gtin": gtin[1:],
+            "name": "Bưởi da xanh",
+            "category": "ocop",
+            "ocop_group": "food",
+            "ocop_stars": "4",
+            "ocop_certificate_no": "12/OCOP",
+            "ocop_valid_from": "2025-06-01",
+            "standards": ["VietGAP"],
+            "other_standards": "TCVN 11888:2017",
+            "ip_status": "none",
+        },
+        token_from="/products/new",
+    )
     assert response.status_code == 302, response.get_data(as_text=True)
     product = db.session.scalar(select(Product).where(Product.gtin == gtin))
     assert product.producer_id == producer.id
     assert product.standards == ["VietGAP", "TCVN 11888:2017"]
     assert product.ocop_valid_to == dt.date(2028, 5, 31)
-    response = client.submit("/batches/new", {
-        "product_id": str(product.id), "site_id": str(site.id), "lot_code": "BDX2611",
-        "produced_on": "2026-11-02", "quantity": "120.5", "unit": "kg",
-    }, token_from="/batches/new")
+    response = client.submit(
+        "/batches/new",
+        {
+            "product_id": str(product.id),
+            "site_id": str(site.id),
+            "lot_code": "BDX2611",
+            "produced_on": "2026-11-02",
+            "quantity": "120.5",
+            "unit": "kg",
+        },
+        token_from="/batches/new",
+    )
     assert response.status_code == 302
     batch = db.session.scalar(select(Batch).where(Batch.lot_code == "BDX2611"))
-    assert (batch.product_id, batch.site_id, batch.producer_id) == (product.id, site.id, producer.id)
+    assert (batch.product_id, batch.site_id, batch.producer_id) == (
+        product.id,
+        site.id,
+        producer.id,
+    )
 
 
 def test_a_failed_api_write_leaves_nothing_half_written(client, make):
-    producer, owner = make.producer()
+    _producer, owner = make.producer()
     headers = {"Authorization": f"Bearer {make.token(owner)}"}
     db.session.commit()
     before = (count(Product), count(AuditEntry))
-    response = client.post("/api/v1/products/", headers=headers, json={
-        "gtin": factories.gtin(), "name": "OCOP thiếu sao", "category": "ocop", "ocop_group": "food",
-    })
+    response = client.post(
+        "/api/v1/products/",
+        headers=headers,
+        json={
+            "gtin": factories.gtin(),
+            "name": "OCOP thiếu sao",
+            "category": "ocop",
+            "ocop_group": "food",
+        },
+    )
     assert response.status_code == 422
     assert set(response.get_json()["errors"]["json"]) >= {"ocop_stars", "ocop_certificate_no"}
     assert (count(Product), count(AuditEntry)) == before
@@ -380,10 +442,23 @@ def test_every_page_of_the_portal_renders_in_both_languages(client, make):
     batch = make.batch(product, owner, site_id=site.id)
     db.session.commit()
     client.login(owner.email, factories.PASSWORD)
-    pages = ["/producer", "/producer/profile", "/products", "/products/new", f"/products/{product.id}",
-             f"/products/{product.id}/edit", "/sites", "/sites/new", f"/sites/{site.id}/edit",
-             "/batches", "/batches/new", f"/batches/{batch.id}/edit", "/wards/", "/account",
-             "/account/tokens"]
+    pages = [
+        "/producer",
+        "/producer/profile",
+        "/products",
+        "/products/new",
+        f"/products/{product.id}",
+        f"/products/{product.id}/edit",
+        "/sites",
+        "/sites/new",
+        f"/sites/{site.id}/edit",
+        "/batches",
+        "/batches/new",
+        f"/batches/{batch.id}/edit",
+        "/wards/",
+        "/account",
+        "/account/tokens",
+    ]
     for lang in ("vi", "en"):
         for page in pages:
             response = client.get(page, headers={"Accept-Language": lang})
