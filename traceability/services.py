@@ -126,6 +126,40 @@ def _changes_for_audit(changed: dict) -> dict:
     }
 
 
+def _require_write(actor: User, obj) -> None:
+    if not access.can_write(actor, obj):
+        raise Forbidden(_l("You may not change this record."))
+
+
+def _save_new(obj, data: dict, *, cleaners, required, check, errors, actor, action, **detail):
+    """Validate every field of a new row, then add it and audit its creation.
+
+    Nothing is flushed before the row is valid, so a refused row never reaches the database.
+    """
+    _require(data, required, errors)
+    with db.session.no_autoflush:
+        _apply(obj, data, cleaners, errors)
+        check(obj, errors)
+    errors.raise_if_any()
+    _stamp(obj, actor, creating=True)
+    db.session.add(obj)
+    db.session.flush()
+    audit.record(actor, action, obj, **{k: getattr(obj, v) for k, v in detail.items()})
+    return obj
+
+
+def _save_changes(obj, data: dict, *, cleaners, check, errors, actor, action):
+    """Apply the given fields to a row; audit what changed, if anything."""
+    with db.session.no_autoflush:
+        changed = _apply(obj, data, cleaners, errors)
+        check(obj, errors)
+    errors.raise_if_any()
+    if changed:
+        _stamp(obj, actor)
+        audit.record(actor, action, obj, changes=_changes_for_audit(changed))
+    return obj
+
+
 # --- producers -----------------------------------------------------------------------------
 
 PRODUCER_CLEANERS: dict[str, Callable] = {
@@ -193,38 +227,38 @@ def register_producer(account: dict, producer_data: dict) -> User:
 def create_producer(data: dict, actor: User) -> Producer:
     """Staff register a producer on its behalf (it still needs verifying)."""
     access.require_staff(actor)
-    errors = FieldErrors()
-    _require(data, PRODUCER_REQUIRED, errors)
-    producer = Producer(verification_state=VerificationState.PENDING)
-    _apply(producer, data, PRODUCER_CLEANERS, errors)
-    _check_tax_code_unique(producer, errors)
-    errors.raise_if_any()
-    _stamp(producer, actor, creating=True)
-    db.session.add(producer)
-    db.session.flush()
-    audit.record(actor, "producer.create", producer, legal_name=producer.legal_name)
-    return producer
+    return _save_new(
+        Producer(verification_state=VerificationState.PENDING),
+        data,
+        cleaners=PRODUCER_CLEANERS,
+        required=PRODUCER_REQUIRED,
+        check=_check_tax_code_unique,
+        errors=FieldErrors(),
+        actor=actor,
+        action="producer.create",
+        legal_name="legal_name",
+    )
 
 
 def update_producer(producer: Producer, data: dict, actor: User) -> Producer:
-    if not access.can_write(actor, producer):
-        raise Forbidden(_l("You may not change this record."))
+    _require_write(actor, producer)
     errors = FieldErrors()
     if producer.is_verified and not actor.is_staff:
         for field in PRODUCER_LOCKED_WHEN_VERIFIED:
             if field in data and data[field] != getattr(producer, field):
                 errors.add(
-                    field,
-                    _l("This was verified by the Department; ask staff to change it."),
+                    field, _l("This was verified by the Department; ask staff to change it.")
                 )
         data = {k: v for k, v in data.items() if k not in PRODUCER_LOCKED_WHEN_VERIFIED}
-    changed = _apply(producer, data, PRODUCER_CLEANERS, errors)
-    _check_tax_code_unique(producer, errors)
-    errors.raise_if_any()
-    if changed:
-        _stamp(producer, actor)
-        audit.record(actor, "producer.update", producer, changes=_changes_for_audit(changed))
-    return producer
+    return _save_changes(
+        producer,
+        data,
+        cleaners=PRODUCER_CLEANERS,
+        check=_check_tax_code_unique,
+        errors=errors,
+        actor=actor,
+        action="producer.update",
+    )
 
 
 def verify_producer(producer: Producer, actor: User) -> Producer:
@@ -262,8 +296,7 @@ def reject_producer(producer: Producer, reason: str, actor: User) -> Producer:
 
 def resubmit_producer(producer: Producer, actor: User) -> Producer:
     """A rejected producer that fixed its details asks to be reviewed again."""
-    if not access.can_write(actor, producer):
-        raise Forbidden(_l("You may not change this record."))
+    _require_write(actor, producer)
     if producer.verification_state is not VerificationState.REJECTED:
         raise Conflict(_l("Only a rejected registration can be sent again."))
     producer.verification_state = VerificationState.PENDING
@@ -361,10 +394,7 @@ def product_warnings(product: Product, today: dt.date | None = None) -> list:
 
 
 def create_product(producer: Producer, data: dict, actor: User) -> Product:
-    if not access.can_write(actor, producer):
-        raise Forbidden(_l("You may not change this record."))
-    errors = FieldErrors()
-    _require(data, PRODUCT_REQUIRED, errors)
+    _require_write(actor, producer)
     product = Product(
         producer_id=producer.id,
         review_state=ReviewState.DRAFT,
@@ -372,21 +402,22 @@ def create_product(producer: Producer, data: dict, actor: User) -> Product:
         portal_state=PortalState.NOT_SUBMITTED,
         standards=[],
     )
-    # The new product must not be flushed before it is valid.
-    with db.session.no_autoflush:
-        _apply(product, data, PRODUCT_CLEANERS, errors)
-        _check_product(product, errors)
-    errors.raise_if_any()
-    _stamp(product, actor, creating=True)
-    db.session.add(product)
-    db.session.flush()
-    audit.record(actor, "product.create", product, gtin=product.gtin, name=product.name)
-    return product
+    return _save_new(
+        product,
+        data,
+        cleaners=PRODUCT_CLEANERS,
+        required=PRODUCT_REQUIRED,
+        check=_check_product,
+        errors=FieldErrors(),
+        actor=actor,
+        action="product.create",
+        gtin="gtin",
+        name="name",
+    )
 
 
 def update_product(product: Product, data: dict, actor: User) -> Product:
-    if not access.can_write(actor, product):
-        raise Forbidden(_l("You may not change this record."))
+    _require_write(actor, product)
     errors = FieldErrors()
     if "gtin" in data and product.review_state is ReviewState.VERIFIED:
         try:
@@ -398,19 +429,19 @@ def update_product(product: Product, data: dict, actor: User) -> Product:
                 "gtin", _l("The GTIN of a verified product cannot change: register a new product.")
             )
         data = {k: v for k, v in data.items() if k != "gtin"}
-    with db.session.no_autoflush:
-        changed = _apply(product, data, PRODUCT_CLEANERS, errors)
-        _check_product(product, errors)
-    errors.raise_if_any()
-    if changed:
-        _stamp(product, actor)
-        audit.record(actor, "product.update", product, changes=_changes_for_audit(changed))
-    return product
+    return _save_changes(
+        product,
+        data,
+        cleaners=PRODUCT_CLEANERS,
+        check=_check_product,
+        errors=errors,
+        actor=actor,
+        action="product.update",
+    )
 
 
 def delete_product(product: Product, actor: User) -> None:
-    if not access.can_write(actor, product):
-        raise Forbidden(_l("You may not change this record."))
+    _require_write(actor, product)
     if product.review_state is ReviewState.VERIFIED:
         raise Conflict(_l("A verified product cannot be deleted."))
     if db.session.scalar(select(exists().where(Batch.product_id == product.id))):
@@ -422,8 +453,7 @@ def delete_product(product: Product, actor: User) -> None:
 
 def submit_product(product: Product, actor: User) -> Product:
     """The producer asks the Department to verify a product; only verified producers may."""
-    if not access.can_write(actor, product):
-        raise Forbidden(_l("You may not change this record."))
+    _require_write(actor, product)
     if not product.producer.is_verified:
         raise Forbidden(
             _l(
@@ -519,38 +549,35 @@ def _check_site(site: Site, errors: FieldErrors) -> None:
 
 
 def create_site(producer: Producer, data: dict, actor: User) -> Site:
-    if not access.can_write(actor, producer):
-        raise Forbidden(_l("You may not change this record."))
-    errors = FieldErrors()
-    _require(data, SITE_REQUIRED, errors)
-    site = Site(producer_id=producer.id, certifications=[])
-    _apply(site, data, SITE_CLEANERS, errors)
-    _check_site(site, errors)
-    errors.raise_if_any()
-    _stamp(site, actor, creating=True)
-    db.session.add(site)
-    db.session.flush()
-    audit.record(actor, "site.create", site, name=site.name)
-    return site
+    _require_write(actor, producer)
+    return _save_new(
+        Site(producer_id=producer.id, certifications=[]),
+        data,
+        cleaners=SITE_CLEANERS,
+        required=SITE_REQUIRED,
+        check=_check_site,
+        errors=FieldErrors(),
+        actor=actor,
+        action="site.create",
+        name="name",
+    )
 
 
 def update_site(site: Site, data: dict, actor: User) -> Site:
-    if not access.can_write(actor, site):
-        raise Forbidden(_l("You may not change this record."))
-    errors = FieldErrors()
-    with db.session.no_autoflush:
-        changed = _apply(site, data, SITE_CLEANERS, errors)
-        _check_site(site, errors)
-    errors.raise_if_any()
-    if changed:
-        _stamp(site, actor)
-        audit.record(actor, "site.update", site, changes=_changes_for_audit(changed))
-    return site
+    _require_write(actor, site)
+    return _save_changes(
+        site,
+        data,
+        cleaners=SITE_CLEANERS,
+        check=_check_site,
+        errors=FieldErrors(),
+        actor=actor,
+        action="site.update",
+    )
 
 
 def delete_site(site: Site, actor: User) -> None:
-    if not access.can_write(actor, site):
-        raise Forbidden(_l("You may not change this record."))
+    _require_write(actor, site)
     if db.session.scalar(select(exists().where(Batch.site_id == site.id))):
         raise Conflict(_l("Batches come from this site: it cannot be deleted."))
     audit.record(actor, "site.delete", site, name=site.name)
@@ -570,18 +597,21 @@ BATCH_CLEANERS: dict[str, Callable] = {
 }
 
 
-def _owned_by(model, ident, producer_id: int, field: str, errors: FieldErrors):
-    """A row of `model` that belongs to the same producer, or a field error (never a leak)."""
-    if ident in (None, ""):
-        return None
-    try:
-        obj = db.session.get(model, int(ident))
-    except (TypeError, ValueError):
-        obj = None
-    if obj is None or access.owner_of(obj) != producer_id:
-        errors.add(field, _l("Choose one of your own records."))
-        return None
-    return obj
+def _own_site(producer_id: int | None):
+    """A cleaner for site_id: empty, or the id of one of this producer's sites (never a leak)."""
+
+    def clean(ident):
+        if ident in (None, ""):
+            return None
+        try:
+            site = db.session.get(Site, int(ident))
+        except (TypeError, ValueError):
+            site = None
+        if site is None or site.producer_id != producer_id:
+            raise FieldError(_l("Choose one of your own records."))
+        return site.id
+
+    return clean
 
 
 def _check_batch(batch: Batch, errors: FieldErrors) -> None:
@@ -603,7 +633,7 @@ def _check_batch(batch: Batch, errors: FieldErrors) -> None:
 def create_batch(data: dict, actor: User) -> Batch:
     """A batch of one of the actor's products, optionally from one of its sites."""
     errors = FieldErrors()
-    _require(data, ("product_id", "lot_code"), errors)
+    batch = Batch(unit="kg")
     product = None
     if data.get("product_id") not in (None, ""):
         try:
@@ -613,45 +643,43 @@ def create_batch(data: dict, actor: User) -> Batch:
         if product is None or not access.can_write(actor, product):
             errors.add("product_id", _l("Choose one of your own products."))
             product = None
-    batch = Batch(unit="kg")
     if product is not None:
-        batch.product_id = product.id
-        batch.producer_id = product.producer_id
-        site = _owned_by(Site, data.get("site_id"), product.producer_id, "site_id", errors)
-        batch.site_id = site.id if site else None
-    _apply(batch, data, BATCH_CLEANERS, errors)
-    _check_batch(batch, errors)
-    errors.raise_if_any()
-    _stamp(batch, actor, creating=True)
-    db.session.add(batch)
-    db.session.flush()
-    audit.record(actor, "batch.create", batch, lot_code=batch.lot_code, product_id=product.id)
-    return batch
+        batch.product_id, batch.producer_id = product.id, product.producer_id
+    cleaners = {**BATCH_CLEANERS, "site_id": _own_site(batch.producer_id)}
+    return _save_new(
+        batch,
+        data,
+        cleaners=cleaners,
+        required=("product_id", "lot_code"),
+        check=_check_batch,
+        errors=errors,
+        actor=actor,
+        action="batch.create",
+        lot_code="lot_code",
+        product_id="product_id",
+    )
 
 
 def update_batch(batch: Batch, data: dict, actor: User) -> Batch:
-    if not access.can_write(actor, batch):
-        raise Forbidden(_l("You may not change this record."))
+    _require_write(actor, batch)
     errors = FieldErrors()
     moved_to = data.get("product_id")
     if moved_to not in (None, "") and str(moved_to) != str(batch.product_id):
         errors.add("product_id", _l("A batch cannot move to another product."))
-    if "site_id" in data:
-        site = _owned_by(Site, data["site_id"], batch.producer_id, "site_id", errors)
-        batch.site_id = site.id if site else None
-    with db.session.no_autoflush:
-        changed = _apply(batch, data, BATCH_CLEANERS, errors)
-        _check_batch(batch, errors)
-    errors.raise_if_any()
-    if changed:
-        _stamp(batch, actor)
-        audit.record(actor, "batch.update", batch, changes=_changes_for_audit(changed))
-    return batch
+    cleaners = {**BATCH_CLEANERS, "site_id": _own_site(batch.producer_id)}
+    return _save_changes(
+        batch,
+        data,
+        cleaners=cleaners,
+        check=_check_batch,
+        errors=errors,
+        actor=actor,
+        action="batch.update",
+    )
 
 
 def delete_batch(batch: Batch, actor: User) -> None:
-    if not access.can_write(actor, batch):
-        raise Forbidden(_l("You may not change this record."))
+    _require_write(actor, batch)
     audit.record(actor, "batch.delete", batch, lot_code=batch.lot_code)
     db.session.delete(batch)
     db.session.flush()

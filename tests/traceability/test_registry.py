@@ -464,3 +464,14 @@ def test_every_page_of_the_portal_renders_in_both_languages(client, make):
             response = client.get(page, headers={"Accept-Language": lang})
             assert response.status_code == 200, page
             assert f'<html lang="{lang}">' in response.get_data(as_text=True)
+
+
+def test_moving_a_batch_to_another_site_is_audited(make):
+    producer, owner = make.producer()
+    first, second = make.site(producer, owner), make.site(producer, owner)
+    batch = make.batch(make.product(producer, owner), owner, site_id=first.id)
+    services.update_batch(batch, {"site_id": second.id}, owner)
+    assert batch.site_id == second.id
+    assert audit_actions(batch) == ["batch.create", "batch.update"]
+    entry = db.session.scalar(select(AuditEntry).where(AuditEntry.action == "batch.update"))
+    assert entry.detail["changes"]["site_id"] == [str(first.id), str(second.id)]
