@@ -7,7 +7,7 @@ from typing import Annotated
 
 from sqlalchemy import DateTime, ForeignKey, Integer, MetaData, String, event, func
 from sqlalchemy.engine import Engine
-from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, registry
+from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column, registry
 from sqlalchemy.types import TypeDecorator
 
 # Alembic autogenerate and hand-written migrations both rely on stable constraint names.
@@ -94,3 +94,25 @@ def _sqlite_on_connect(dbapi_connection, connection_record):
 def _sqlite_on_begin(conn):
     if conn.dialect.name == "sqlite":
         conn.exec_driver_sql("BEGIN")
+
+
+def on_rollback(session: Session, action) -> None:
+    """Run `action` if this session's transaction rolls back, not if it commits.
+
+    For side effects outside the database (files written for a row that may never be committed),
+    so a failed request leaves nothing behind. Pass the Session itself (`db.session()`), not the
+    scoped_session: listeners on a scoped_session apply to every session it makes.
+    """
+    if not isinstance(session, Session):
+        raise TypeError("on_rollback needs a Session instance, e.g. db.session()")
+    target = session
+
+    def rolled_back(sess, *args):
+        event.remove(target, "after_commit", committed)
+        action()
+
+    def committed(sess):
+        event.remove(target, "after_soft_rollback", rolled_back)
+
+    event.listen(target, "after_soft_rollback", rolled_back, once=True)
+    event.listen(target, "after_commit", committed, once=True)

@@ -12,6 +12,7 @@ from flask_babel import lazy_gettext as _l
 from PIL import Image, ImageOps, UnidentifiedImageError
 
 from core import audit
+from core.db import on_rollback
 from core.errors import FieldErrors, ValidationFailed
 from core.extensions import db
 from traceability.models import Product, ProductImage
@@ -115,11 +116,17 @@ def add_product_image(product: Product, stream, actor, alt: str = "") -> Product
         db.session.add(record)
         db.session.flush()
     except Exception:
-        for path in written:
-            path.unlink(missing_ok=True)
+        _remove(written)
         raise
+    # If the request fails after this point, its rollback takes the files away too.
+    on_rollback(db.session(), lambda: _remove(written))
     audit.record(actor, "product.image_add", product, key=key)
     return record
+
+
+def _remove(paths) -> None:
+    for path in paths:
+        path.unlink(missing_ok=True)
 
 
 def delete_product_image(image: ProductImage, actor) -> None:

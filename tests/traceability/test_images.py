@@ -4,6 +4,7 @@ import io
 from typing import ClassVar
 
 import pytest
+import sqlalchemy as sa
 from PIL import Image
 
 from core.errors import ValidationFailed
@@ -151,3 +152,31 @@ def test_a_bad_upload_through_the_page_says_why(client, make):
         follow_redirects=True,
     )
     assert "This file is not a readable image" in response.get_data(as_text=True)
+
+
+def test_a_rolled_back_upload_leaves_no_files(product):
+    prod, owner = product
+    record = images.add_product_image(prod, jpeg_with_gps((400, 300)), owner)
+    paths = stored_files(record.key)
+    assert all(p.exists() for p in paths)
+    db.session.rollback()
+    assert not any(p.exists() for p in paths)
+
+
+def test_a_committed_upload_keeps_its_files_after_a_later_rollback(product):
+    prod, owner = product
+    record = images.add_product_image(prod, jpeg_with_gps((400, 300)), owner)
+    paths = stored_files(record.key)
+    db.session.commit()
+    db.session.rollback()
+    assert all(p.exists() for p in paths)
+
+
+def test_another_sessions_rollback_does_not_touch_the_files(app, product):
+    prod, owner = product
+    record = images.add_product_image(prod, jpeg_with_gps((400, 300)), owner)
+    paths = stored_files(record.key)
+    with app.app_context():  # another request's session, which fails
+        db.session.execute(sa.select(1))
+        db.session.rollback()
+    assert all(p.exists() for p in paths)
