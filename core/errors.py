@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from flask import Flask, jsonify, render_template, request
 from flask_babel import gettext as _
+from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
 from werkzeug.http import HTTP_STATUS_CODES
 
@@ -129,10 +130,10 @@ def register_error_handlers(app: Flask) -> None:
             for name, value in (data.get("headers") or {}).items():
                 response.headers[name] = value
             return response
-        return (
-            render_template("errors/error.html", status=exc.code, message=_page_message(exc.code)),
-            exc.code,
-        )
+        message = _page_message(exc.code)
+        if isinstance(exc, CSRFError):
+            message = _("This form has expired. Go back, reload the page and submit it again.")
+        return render_template("errors/error.html", status=exc.code, message=message), exc.code
 
     @app.errorhandler(500)
     def handle_server_error(exc):

@@ -68,9 +68,12 @@ def test_forms_without_csrf_token_are_refused(client, make):
     assert client.get("/account").status_code == 302  # not logged in
     client.login(user.email, factories.PASSWORD)
     forged = client.post(
-        "/account", data={"current_password": factories.PASSWORD, "new_password": "taken-over-123"}
+        "/account",
+        data={"current_password": factories.PASSWORD, "new_password": "taken-over-123"},
+        headers=EN,
     )
     assert forged.status_code == 400
+    assert "This form has expired." in forged.get_data(as_text=True)
     db.session.refresh(user)
     assert check_password_hash(user.password_hash, factories.PASSWORD)
 
