@@ -7,8 +7,12 @@ from flask_babel import lazy_gettext as _l
 from flask_smorest import Blueprint, abort
 from sqlalchemy import func, select
 
+from core import access
+from core.accounts.models import Role
 from core.accounts.services import user_for_token
+from core.errors import Forbidden, ValidationFailed
 from core.extensions import db
+from traceability.models import Producer
 
 UNAUTHORISED = {"WWW-Authenticate": 'Bearer realm="api"'}
 
@@ -59,10 +63,6 @@ def commit():
 
 def target_producer(data: dict, user):
     """The producer a new record belongs to: a producer's own, or the one staff name."""
-    from core import access
-    from core.accounts.models import Role
-    from core.errors import Forbidden, ValidationFailed
-    from traceability.models import Producer
 
     producer_id = data.pop("producer_id", None)
     if user.role is Role.PRODUCER and user.producer is not None:

@@ -6,7 +6,7 @@ from sqlalchemy import or_
 from api.auth import api_blueprint, commit, current_api_user, paginate_select, target_producer
 from core import access
 from traceability import services
-from traceability.models import Product
+from traceability.models import PortalState, Product
 from traceability.rules import FieldError, clean_gtin
 from traceability.schemas import PortalIn, ProductIn, ProductOut, ProductQuery, ReasonIn
 
@@ -116,8 +116,6 @@ class ProductPortal(MethodView):
     @blp.response(200, ProductOut)
     def put(self, data, product_id):
         """Record the product's state on the national traceability portal (staff)"""
-        from traceability.models import PortalState
-
         user = current_api_user()
         product = access.get_for_read(Product, product_id, user)
         services.set_portal_status(

@@ -44,16 +44,16 @@ class Wards(MethodView):
     def get(self, query):
         """List wards (all 95; filter by type, group, roll-out phase or name)"""
         day = query.get("on") or dt.date.today()
-        rows = [_as_of(w, day) for w in db.session.scalars(select(Ward).order_by(Ward.code))]
-        q = query.get("q", "").strip().lower()
-        return [
-            r
-            for r in rows
-            if (not q or q in r["name"].lower() or q in r["name_en"].lower() or q == r["code"])
-            and ("kind" not in query or r["kind"].value == query["kind"])
-            and ("group" not in query or r["group"].value == query["group"])
-            and ("rollout_phase" not in query or r["rollout_phase"].value == query["rollout_phase"])
-        ]
+        wards = db.session.scalars(select(Ward).order_by(Ward.code))
+        matching = services.filter_wards(
+            wards,
+            day,
+            q=query.get("q", ""),
+            kind=query.get("kind"),
+            group=query.get("group"),
+            phase=query.get("rollout_phase"),
+        )
+        return [_as_of(w, day) for w in matching]
 
 
 @blp.route("/<code>")

@@ -36,8 +36,9 @@ DEMO_PILOT_WARDS = ("26188", "26098", "26080", "25396", "26341", "26425", "26206
 
 
 def gtin(company_prefix: str, item: str) -> str:
-    payload = (company_prefix + item).rjust(13, "0")
-    return "0" + payload[-12:] + str(check_digit("0" + payload[-12:]))
+    """GTIN-14 of a GTIN-13: company prefix + item reference (12 digits) + check digit."""
+    body = company_prefix + item
+    return "0" + body + str(check_digit(body))
 
 
 PRODUCERS = [

@@ -80,19 +80,14 @@ def clean_tax_code(value: str) -> str:
     return match.group(1) + (f"-{match.group(2)}" if match.group(2) else "")
 
 
-def clean_company_prefix(value: str | None) -> tuple[str | None, list]:
-    """A GS1 company prefix: 6 to 12 digits; GS1 Vietnam's start with 893."""
+def clean_company_prefix(value: str | None) -> str | None:
+    """A GS1 company prefix: 6 to 12 digits (GS1 Vietnam's start with 893)."""
     value = (value or "").strip()
     if not value:
-        return None, []
+        return None
     if not value.isdigit() or not 6 <= len(value) <= 12:
         raise FieldError(_l("A GS1 company prefix has 6 to 12 digits, e.g. 8931234."))
-    warnings = (
-        []
-        if value.startswith("893")
-        else [_l("This company prefix does not start with 893 (GS1 Vietnam).")]
-    )
-    return value, warnings
+    return value
 
 
 def clean_gln(value: str | None) -> str | None:

@@ -166,7 +166,7 @@ PRODUCER_CLEANERS: dict[str, Callable] = {
     "legal_name": _text(200, required=True),
     "kind": _enum(ProducerKind),
     "tax_code": rules.clean_tax_code,
-    "gs1_company_prefix": lambda v: rules.clean_company_prefix(v)[0],
+    "gs1_company_prefix": rules.clean_company_prefix,
     "gln": rules.clean_gln,
     "ward_code": _ward_exists,
     "address": _text(300, required=True),

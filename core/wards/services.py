@@ -68,6 +68,27 @@ def load_wards(path: Path = DATA_FILE) -> tuple[int, int]:
     return created, updated
 
 
+def filter_wards(
+    wards,
+    day: dt.date,
+    *,
+    q: str = "",
+    kind: str | None = None,
+    group: str | None = None,
+    phase: str | None = None,
+) -> list[Ward]:
+    """Wards matching a name or code and a type, group and roll-out phase as of `day`."""
+    q = (q or "").strip().lower()
+    return [
+        w
+        for w in wards
+        if (not q or q in w.name_on(day).lower() or q in w.name_en.lower() or q == w.code)
+        and (not kind or w.kind_on(day).value == kind)
+        and (not group or w.group_on(day).value == group)
+        and (not phase or w.rollout_phase.value == phase)
+    ]
+
+
 def update_rollout(ward: Ward, *, phase: RolloutPhase, started_on: dt.date | None, actor) -> Ward:
     """Set a ward's roll-out phase and start date (staff)."""
     errors = FieldErrors()

@@ -52,16 +52,13 @@ def _parse_day(raw: str | None) -> dt.date:
 def index():
     day = _parse_day(request.args.get("on"))
     wards = db.session.scalars(select(Ward).order_by(Ward.code)).all()
-    kind = request.args.get("kind")
-    phase = request.args.get("phase")
-    q = (request.args.get("q") or "").strip().lower()
-    rows = [
-        w
-        for w in wards
-        if (not kind or w.kind_on(day).value == kind)
-        and (not phase or w.rollout_phase.value == phase)
-        and (not q or q in w.name_on(day).lower() or q in w.name_en.lower() or q == w.code)
-    ]
+    rows = services.filter_wards(
+        wards,
+        day,
+        q=request.args.get("q", ""),
+        kind=request.args.get("kind"),
+        phase=request.args.get("phase"),
+    )
     counts = {k.value: sum(1 for w in wards if w.kind_on(day) is k) for k in WardKind}
     pilots = sum(1 for w in wards if w.rollout_phase is RolloutPhase.PILOT_2026)
     return render_template(
