@@ -76,6 +76,9 @@ class Tracked:
     updated_by_id: Mapped[user_fk]
 
 
+SQLITE_BUSY_TIMEOUT_MS = 15_000
+
+
 @event.listens_for(Engine, "connect")
 def _sqlite_on_connect(dbapi_connection, connection_record):
     """Enforce foreign keys on SQLite and let SQLAlchemy, not pysqlite, issue BEGIN.
@@ -87,13 +90,20 @@ def _sqlite_on_connect(dbapi_connection, connection_record):
         dbapi_connection.isolation_level = None
         cursor = dbapi_connection.cursor()
         cursor.execute("PRAGMA foreign_keys=ON")
+        # Several gunicorn workers and the stamp renderer write to the embedded database at
+        # once: wait for the write lock instead of failing, and let readers read meanwhile.
+        cursor.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")
+        if cursor.execute("PRAGMA journal_mode").fetchone()[0] not in ("wal", "memory"):
+            cursor.execute("PRAGMA journal_mode=WAL")
         cursor.close()
 
 
 @event.listens_for(Engine, "begin")
 def _sqlite_on_begin(conn):
     if conn.dialect.name == "sqlite":
-        conn.exec_driver_sql("BEGIN")
+        # IMMEDIATE takes the write lock at the start, so busy_timeout applies: a deferred
+        # transaction that later upgrades to writing gets "database is locked" at once.
+        conn.exec_driver_sql("BEGIN IMMEDIATE")
 
 
 def on_rollback(session: Session, action) -> None:

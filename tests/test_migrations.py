@@ -1,5 +1,6 @@
 """Migrations are the schema: they build it, take it down, and match the models."""
 
+import pytest
 import sqlalchemy as sa
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
@@ -35,6 +36,8 @@ def test_upgrade_downgrade_upgrade_on_a_fresh_database(fresh_database, tmp_path)
         db.engine.dispose()
 
 
+# Its own connection: the per-test transaction would hold SQLite's write lock.
+@pytest.mark.no_db_isolation
 def test_the_models_match_the_migrations(app):
     """A model change without a migration shows up here as a difference."""
     with app.app_context(), db.engine.connect() as connection:

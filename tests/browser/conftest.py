@@ -41,14 +41,6 @@ PHONE = {"width": 390, "height": 844}
 LOCALE = "vi-VN"
 
 
-def pytest_configure(config):
-    config.addinivalue_line(
-        "markers",
-        "no_db_isolation: the test uses its own database; do not wrap the session app's "
-        "database in a rolled-back transaction",
-    )
-
-
 def _in_ci() -> bool:
     return os.environ.get("CI", "").strip().lower() not in ("", "0", "false", "no")
 
