@@ -16,6 +16,8 @@ PLAIN_ENV_NAMES = (
     "BASE_URL",
     "APP_ENV",
     "UPLOAD_FOLDER",
+    "STAMP_FOLDER",
+    "JOB_QUEUE",
     "RATELIMIT_STORAGE_URI",
 )
 
@@ -36,6 +38,23 @@ def defaults(instance_path: str) -> dict:
         "REDIS_URL": None,
         "BASE_URL": "http://127.0.0.1:8000",
         "UPLOAD_FOLDER": str(Path(instance_path) / "uploads"),
+        # Rendered stamp PDFs; private (served only to the order's producer and staff).
+        "STAMP_FOLDER": str(Path(instance_path) / "stamps"),
+        # "thread" runs background jobs in the web process; "rq" uses Redis (REDIS_URL) and
+        # `flask jobs worker`; "sync" runs them inside the request (tests). Default: rq when
+        # REDIS_URL is set, else thread.
+        "JOB_QUEUE": None,
+        "STAMP_ORDER_MAX": 100_000,
+        # Explainable suspicion rules (DESIGN §6).
+        "STAMP_SUSPICIOUS_SCANS": 10,  # more scans than one item normally gets
+        "STAMP_SUSPICIOUS_CLIENTS": 5,  # scanned from this many different networks/phones
+        "STAMP_SUSPICIOUS_KM": 100,  # two shared places this far apart...
+        "STAMP_SUSPICIOUS_HOURS": 6,  # ...within this many hours
+        "SCAN_PROBE_LIMIT": 5,  # unissued serials from one client within an hour = probing
+        # Product and batch facts on the stamp page are cached this long in each process.
+        "RESOLVER_CACHE_SECONDS": 30,
+        "RATELIMIT_REPORT": "5 per hour;20 per day",
+        "RATELIMIT_RESOLVER": "120 per minute",
         "MAX_CONTENT_LENGTH": 12 * 1024 * 1024,
         "MAX_IMAGE_BYTES": 8 * 1024 * 1024,
         "MAX_IMAGE_PIXELS": 40_000_000,
@@ -128,6 +147,8 @@ def load(app, test_config: dict | None = None) -> None:
 
     app.config["SQLALCHEMY_DATABASE_URI"] = normalise_database_url(app.config["DATABASE_URL"])
     app.config["BASE_URL"] = app.config["BASE_URL"].rstrip("/")
+    if not app.config.get("JOB_QUEUE"):
+        app.config["JOB_QUEUE"] = "rq" if app.config.get("REDIS_URL") else "thread"
     if not app.config.get("RATELIMIT_STORAGE_URI"):
         redis_url = app.config.get("REDIS_URL")
         app.config["RATELIMIT_STORAGE_URI"] = redis_url or "memory://"

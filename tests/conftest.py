@@ -22,6 +22,7 @@ from core import create_app
 from core.config import normalise_database_url
 from core.extensions import db, limiter
 from core.wards.services import load_wards
+from traceability.stamps import services as stamp_services
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 SHARED = PROJECT_ROOT.parent / "shared"
@@ -99,11 +100,16 @@ def make_test_app(url: str, tmp_dir: Path, **overrides):
         "DATABASE_URL": url,
         "SECRET_KEY": "test-secret-key-that-is-long-enough-for-tests",
         "UPLOAD_FOLDER": str(tmp_dir / "uploads"),
+        "STAMP_FOLDER": str(tmp_dir / "stamps"),
+        # Stamp PDFs render inside the request, in the test's transaction.
+        "JOB_QUEUE": "sync",
         # Limits stay on, but high enough for a test suite logging in hundreds of times.
         "RATELIMIT_STORAGE_URI": "memory://",
         "RATELIMIT_LOGIN": "100000 per minute",
         "RATELIMIT_SIGNUP": "100000 per minute",
         "RATELIMIT_API": "100000 per minute",
+        "RATELIMIT_RESOLVER": "100000 per minute",
+        "RATELIMIT_REPORT": "100000 per minute",
         "BASE_URL": "https://trace.example.vn",
         "SERVER_NAME": None,
         # A cheaper hash keeps the suite fast; production uses scrypt (tested in test_accounts).
@@ -143,6 +149,8 @@ def _isolate(request, app):
     overwrite: each test starts from the session app's.
     """
     vars(limiter).update(app.limiter_state)
+    # Product cards cached by the resolver must not outlive the test that made them.
+    stamp_services.clear_caches()
     if request.node.get_closest_marker("no_db_isolation"):
         yield
         return

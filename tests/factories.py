@@ -102,3 +102,21 @@ def batch(product: Product, actor: User, **fields) -> Batch:
 
 def token(owner: User) -> str:
     return accounts.create_token(owner, "test")[1]
+
+
+def published_product(producer: Producer, actor: User, **fields) -> Product:
+    """A product submitted by its producer and verified by the Department (shown to consumers)."""
+    made = product(producer, actor, **fields)
+    services.submit_product(made, actor)
+    services.verify_product(made, staff())
+    db.session.flush()
+    return made
+
+
+def stamp_order(batch: Batch, actor: User, quantity: int = 3, **fields):
+    """An order of stamps for a batch of a published product (rendered by the caller, if needed)."""
+    from traceability.stamps import services as stamps
+
+    data = {"quantity": quantity, "kind": "sheet", "rows": 4, "cols": 3, "size_mm": 30}
+    data.update(fields)
+    return stamps.create_order(batch, data, actor)
