@@ -135,6 +135,38 @@ def format_date(value: dt.date | None) -> str:
     return babel_format_date(value, "dd/MM/yyyy")
 
 
+def stream_in_app_context(make_chunks):
+    """Stream a body that reads the database after the view has returned (large CSV files).
+
+    Each chunk is produced inside an application context of its own, entered and left within
+    that step, so no context stays open between chunks: one left open would be closed by
+    whichever thread or context happens to finish the response (Flask's stream_with_context
+    keeps the request's context open instead, which breaks under the test client).
+    """
+    app = current_app._get_current_object()  # here, in the view: the generator runs later
+
+    def generate():
+        chunks = None
+        while True:
+            with app.app_context():
+                if chunks is None:
+                    chunks = make_chunks()
+                chunk = next(chunks, None)
+            if chunk is None:
+                return
+            yield chunk
+
+    return generate()
+
+
+def format_datetime(value: dt.datetime | None) -> str:
+    if value is None:
+        return "—"
+    from flask_babel import format_datetime as babel_format_datetime
+
+    return babel_format_datetime(value, "dd/MM/yyyy HH:mm")
+
+
 def init_app(app: Flask) -> None:
     from flask_babel import get_locale
 
@@ -146,6 +178,7 @@ def init_app(app: Flask) -> None:
     app.after_request(security_headers)
     app.jinja_env.globals.update(get_locale=get_locale, is_safe_redirect=is_safe_redirect)
     app.jinja_env.filters["date"] = format_date
+    app.jinja_env.filters["datetime"] = format_datetime
     app.jinja_env.filters["reject_page"] = _reject_page
 
 

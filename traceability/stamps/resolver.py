@@ -1,0 +1,531 @@
+"""The GS1 Digital Link resolver, which is also the consumer's page.
+
+`/01/{gtin}[/22/{cpv}][/10/{lot}][/21/{serial}]` behaves as a GS1-Conformant Resolver (GS1
+Resolver standard 1.x, checks in shared/conformance/resolver/):
+
+- a browser (Accept names text/html) gets the consumer page at once, with the verdict; this saves
+  a redirect on a slow phone connection;
+- `Accept: application/linkset+json` (or application/json), `?linkType=linkset` or the
+  deprecated `?linkType=all` get the RFC 9264 linkset of every level up to the GTIN;
+- `?linkType=gs1:…` redirects (307) to that link, 404 when there is none, 300 when several
+  equally good links remain after Accept-Language;
+- anything else (a client with `Accept: */*`) is redirected to the default link, the same
+  consumer page under `/v/…`, with the query string passed on;
+- a malformed URI answers 400 with what is wrong; an unknown lot or serial walks up to the
+  product (never 404) and the page says plainly that the code was not issued;
+- every answer carries CORS headers and a `Link: …; rel="linkset"` header; OPTIONS and HEAD work.
+
+Only page views count as scans: HEAD, linksets, redirects and link-preview bots do not.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import io
+import secrets
+from dataclasses import dataclass
+from pathlib import Path
+from urllib.parse import quote, urlencode
+
+from flask import (
+    Blueprint,
+    Flask,
+    Response,
+    current_app,
+    jsonify,
+    redirect,
+    render_template,
+    request,
+)
+from flask_babel import get_locale
+from flask_babel import lazy_gettext as _l
+from flask_login import current_user
+from flask_wtf import FlaskForm
+from werkzeug.routing import PathConverter
+from wtforms import FileField, HiddenField, StringField, TextAreaField
+
+from core.db import on_rollback
+from core.errors import DomainError, ValidationFailed
+from core.extensions import csrf, db, limiter
+from traceability import images
+from traceability.gs1.digital_link import DigitalLinkError, parse_digital_link_path
+from traceability.stamps import services
+from traceability.stamps.models import Verdict
+
+bp = Blueprint("resolver", __name__)
+
+VOC = "https://gs1.org/voc/"
+LINKSET_TYPE = "application/linkset+json"
+JSONLD_CONTEXT_REL = "http://www.w3.org/ns/json-ld#context"
+CORS_HEADERS = {
+    "Access-Control-Allow-Origin": "*",
+    "Access-Control-Allow-Methods": "GET, HEAD, OPTIONS",
+    "Access-Control-Allow-Headers": "Accept, Accept-Language, Content-Type",
+    "Access-Control-Expose-Headers": "Link, Location, Content-Type",
+    "Access-Control-Max-Age": "86400",
+}
+# Query parameters the resolver itself reads; every other one is passed on when redirecting.
+OWN_PARAMS = ("linkType", "linktype", "lang")
+PAGE_PREFIX = "/v"
+
+
+def _resolver_limit() -> str:
+    return current_app.config["RATELIMIT_RESOLVER"]
+
+
+# --- parsing -------------------------------------------------------------------------------
+
+
+@dataclass
+class Request:
+    """The Digital Link of a request: what it names, and what the client asked for."""
+
+    gtin: str
+    lot: str | None
+    serial: str | None
+    link_type: str | None
+    passed_on: list[tuple[str, str]]
+
+
+def _raw_path(prefix: str) -> tuple[str, str]:
+    """The still percent-encoded path and query string (Werkzeug decodes %2F in request.path)."""
+    raw = request.environ.get("RAW_URI") or request.environ.get("REQUEST_URI")
+    if raw:
+        path, _, query = raw.partition("?")
+        if "://" in path:  # an absolute-form request target
+            path = "/" + path.split("://", 1)[1].partition("/")[2]
+    else:
+        path = quote(request.path, safe="/:@!$&'()*+,;=-._~")
+        query = request.query_string.decode("latin-1")
+    path = path.removeprefix(request.script_root).removeprefix(prefix)
+    # A trailing slash is tolerated (GS1 Resolver standard, "trailing slashes").
+    if path.endswith("/") and len(path) > 1:
+        path = path[:-1]
+    return path, query
+
+
+def _parse(prefix: str = "") -> Request:
+    path, query = _raw_path(prefix)
+    link = parse_digital_link_path(path, query)
+    values = dict(link.ais)
+    if link.primary_key[0] != "01":
+        raise DigitalLinkError("not_gtin", "this resolver answers for GTINs (01) only")
+    link_type = None
+    passed_on = []
+    for key, value in link.other_query:
+        if key in ("linkType", "linktype"):
+            link_type = value
+        elif key != "lang":
+            passed_on.append((key, value))
+    return Request(values["01"], values.get("10"), values.get("21"), link_type, passed_on)
+
+
+# --- links ---------------------------------------------------------------------------------
+
+
+def _page_url(gtin: str, lot: str | None, serial: str | None, lang: str | None = None) -> str:
+    url = current_app.config["BASE_URL"] + PAGE_PREFIX + services.stamp_path(gtin, lot, serial)
+    return f"{url}?lang={lang}" if lang else url
+
+
+def _links(req: Request, found: services.Resolution) -> dict[str, list[dict]]:
+    """Links of every level up to the GTIN, keyed by the link type's URI.
+
+    The default link is the page for the request URI itself (also for an unissued serial, so the
+    page can say so), and is described again by a descriptive type, as the standard asks.
+    """
+    links: dict[str, list[dict]] = {}
+
+    def add(link_type: str, href: str, title: str, lang: str | None = None) -> None:
+        entry = {"href": href, "title": title, "type": "text/html"}
+        if lang:
+            entry["hreflang"] = [lang]
+        links.setdefault(VOC + link_type, []).append(entry)
+
+    product = found.product
+    request_page = _page_url(req.gtin, req.lot, req.serial)
+    links[VOC + "defaultLink"] = [{"href": request_page, "title": str(_l("Product and stamp"))}]
+    if req.serial is not None:
+        for lang, title in (("vi", "Xác thực tem"), ("en", "Verify this stamp")):
+            add("verificationService", _page_url(req.gtin, req.lot, req.serial, lang), title, lang)
+    if found.batch is not None:
+        lot = found.batch.lot_code
+        for lang, title in (("vi", "Truy xuất lô hàng"), ("en", "Batch traceability")):
+            add("traceability", _page_url(req.gtin, lot, None, lang), title, lang)
+    for lang, title in (("vi", "Thông tin sản phẩm"), ("en", "Product information")):
+        add("pip", _page_url(req.gtin, None, None, lang), f"{product.name} — {title}", lang)
+    if req.serial is None and req.lot is not None and found.batch is None:
+        # An unknown lot: its page explains that; describe the default link as well.
+        add("pip", request_page, product.name)
+    website = product.producer.website
+    if website.startswith(("https://", "http://")):
+        add("homepage", website, product.producer.legal_name)
+    return links
+
+
+def _linkset(req: Request, found: services.Resolution, links: dict) -> dict:
+    anchor = current_app.config["BASE_URL"] + services.stamp_path(req.gtin, req.lot, req.serial)
+    return {"linkset": [{"anchor": anchor, "itemDescription": found.product.name, **links}]}
+
+
+def _canonical_type(link_type: str) -> str:
+    if link_type.startswith(("http://", "https://")):
+        return VOC + link_type.rsplit("/", 1)[-1]
+    return VOC + link_type.removeprefix("gs1:")
+
+
+def _choose(candidates: list[dict]) -> list[dict]:
+    """Narrow links of one type by the client's Accept-Language."""
+    if len(candidates) < 2:
+        return candidates
+    languages = [lang for entry in candidates for lang in entry.get("hreflang", [])]
+    best = request.accept_languages.best_match(languages) if request.accept_languages else None
+    if best is None:
+        best = "vi" if "vi" in languages else None
+    chosen = [entry for entry in candidates if best in entry.get("hreflang", [])]
+    return chosen or candidates
+
+
+def _with_query(href: str, passed_on: list[tuple[str, str]]) -> str:
+    if not passed_on:
+        return href
+    return href + ("&" if "?" in href else "?") + urlencode(passed_on)
+
+
+def _linkset_url(req: Request) -> str:
+    path = services.stamp_path(req.gtin, req.lot, req.serial)
+    return current_app.config["BASE_URL"] + path + "?linkType=linkset"
+
+
+def _headers(response: Response, req: Request | None) -> Response:
+    response.headers.update(CORS_HEADERS)
+    if req is not None:
+        response.headers.add("Link", f'<{_linkset_url(req)}>; rel="linkset"; type="{LINKSET_TYPE}"')
+    response.vary.update(("Accept", "Accept-Language"))
+    return response
+
+
+# --- content negotiation -------------------------------------------------------------------
+
+
+def _quality(*types: str) -> float:
+    """The client's quality for any of these exact media types (wildcards don't count)."""
+    return max((q for value, q in request.accept_mimetypes if value in types), default=0)
+
+
+def _wants_linkset(req: Request) -> bool:
+    if req.link_type in ("linkset", "all"):
+        return True
+    asked = _quality(LINKSET_TYPE, "application/json")
+    return asked > 0 and asked >= _quality("text/html", "application/xhtml+xml")
+
+
+def _wants_page() -> bool:
+    return _quality("text/html", "application/xhtml+xml") > 0
+
+
+# --- the resolver --------------------------------------------------------------------------
+
+
+def _options() -> Response:
+    return _headers(Response(status=204), None)
+
+
+def _malformed(exc: DigitalLinkError) -> Response:
+    if _wants_page():
+        body = render_template("consumer/malformed.html", detail=str(exc))
+        response = Response(body, status=400, mimetype="text/html")
+    else:
+        response = jsonify(
+            {
+                "code": 400,
+                "status": "Bad Request",
+                "message": f"Not a valid GS1 Digital Link URI: {exc}",
+                "errors": {"uri": [exc.code]},
+            }
+        )
+        response.status_code = 400
+    return _headers(response, None)
+
+
+def _json_error(status: int, message: str, req: Request | None) -> Response:
+    response = jsonify({"code": status, "status": "Not Found", "message": message, "errors": {}})
+    response.status_code = status
+    return _headers(response, req)
+
+
+def resolve_request(prefix: str = "") -> Response:
+    if request.method == "OPTIONS":
+        return _options()
+    try:
+        req = _parse(prefix)
+    except DigitalLinkError as exc:
+        return _malformed(exc)
+    found = services.resolve(req.gtin, req.lot, req.serial)
+    if found.product is None:
+        if prefix or _wants_page():
+            return _headers(_page(req, found, status=404), None)
+        return _json_error(
+            404,
+            f"GTIN {req.gtin} is not registered with this resolver; if the item is real, "
+            "its brand owner's resolver may know it.",
+            None,
+        )
+    links = _links(req, found)
+    if prefix:  # the page under /v/ is the target of the links: always HTML
+        return _headers(_page(req, found), req)
+    if req.link_type is not None and req.link_type not in ("linkset", "all"):
+        return _redirect_to_type(req, links)
+    if _wants_linkset(req):
+        response = jsonify(_linkset(req, found, links))
+        response.mimetype = LINKSET_TYPE
+        response.headers.add(
+            "Link",
+            f"<{current_app.config['BASE_URL']}/linkset-context.jsonld>; "
+            f'rel="{JSONLD_CONTEXT_REL}"; type="application/ld+json"',
+        )
+        return _headers(response, req)
+    if _wants_page():
+        return _headers(_page(req, found), req)
+    target = links[VOC + "defaultLink"][0]["href"]
+    return _headers(redirect(_with_query(target, req.passed_on), 307), req)
+
+
+def _redirect_to_type(req: Request, links: dict) -> Response:
+    candidates = links.get(_canonical_type(req.link_type), [])
+    if not candidates:
+        return _json_error(
+            404,
+            f"No link of type {req.link_type} for this item. Ask for ?linkType=linkset to see "
+            "the links there are.",
+            req,
+        )
+    chosen = _choose(candidates)
+    if len(chosen) > 1:
+        response = jsonify({"linkset": chosen})
+        response.status_code = 300
+        return _headers(response, req)
+    return _headers(redirect(_with_query(chosen[0]["href"], req.passed_on), 307), req)
+
+
+# --- the consumer page ---------------------------------------------------------------------
+
+
+def _counts_as_scan() -> bool:
+    """Consumers' page views count; HEAD, link-preview bots and signed-in staff or producers
+    (checking a stamp from their own pages) do not."""
+    if request.method != "GET" or current_user.is_authenticated:
+        return False
+    return services.client_family(request.user_agent.string) != "bot"
+
+
+def _page(req: Request, found: services.Resolution, status: int = 200) -> Response:
+    ip = request.remote_addr
+    user_agent = request.user_agent.string
+    if _counts_as_scan():
+        services.record_scan(found, ip=ip, user_agent=user_agent)
+        db.session.commit()
+    else:
+        _preview_verdict(found)
+    probing = False
+    if found.verdict is Verdict.NOT_ISSUED and found.serial is not None:
+        probing = services.probing(services.client_hash(ip, user_agent), current_app.config)
+    body = render_template(
+        "consumer/page.html",
+        req=req,
+        found=found,
+        probing=probing,
+        signed_in=current_user.is_authenticated,
+        scan_token=services.scan_token(found.scan_id) if found.scan_id else None,
+        report_url="/report" + services.stamp_path(req.gtin, req.lot, req.serial),
+        lang=str(get_locale()),
+        ocop_state=(
+            found.product.ocop_expiry(dt.date.today()) if found.product is not None else None
+        ),
+        other_lang="en" if str(get_locale()) == "vi" else "vi",
+    )
+    response = Response(body, status=status, mimetype="text/html")
+    # The verdict changes with every scan: never cache a stamp page anywhere.
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+def _preview_verdict(found: services.Resolution) -> None:
+    """The verdict without counting a scan (HEAD requests and link-preview bots)."""
+    stamp = found.stamp
+    if stamp is None:
+        return
+    if stamp.state.value == "void":
+        found.verdict = Verdict.VOID
+    elif stamp.scan_count:
+        found.verdict = Verdict.SCANNED_BEFORE
+        found.scans_before = stamp.scan_count
+        found.first_scan_at = stamp.first_scan_at
+    else:
+        found.verdict = Verdict.GENUINE
+
+
+@bp.route(
+    "/01/<dlpath:rest>",
+    methods=["GET", "HEAD", "OPTIONS"],
+    provide_automatic_options=False,
+    merge_slashes=False,  # "//" is a malformed Digital Link (400), not a path to tidy up
+)
+@limiter.limit(_resolver_limit, methods=["GET"])
+def resolve(rest: str):
+    return resolve_request()
+
+
+@bp.route(
+    PAGE_PREFIX + "/01/<dlpath:rest>",
+    methods=["GET", "HEAD", "OPTIONS"],
+    provide_automatic_options=False,
+    merge_slashes=False,
+)
+@limiter.limit(_resolver_limit, methods=["GET"])
+def page(rest: str):
+    return resolve_request(PAGE_PREFIX)
+
+
+@bp.get("/.well-known/gs1resolver")
+def description_file():
+    base = current_app.config["BASE_URL"]
+    response = jsonify(
+        {
+            "name": "Đồng Nai traceability resolver",
+            "resolverRoot": base,
+            "supportedPrimaryKeys": ["01"],
+            "supportedLinkType": [{"namespace": VOC, "prefix": "gs1:"}],
+            "linkTypeDefaultCanBeAll": False,
+            "supportsLanguageVariants": True,
+            "supportsSemanticInterpretation": False,
+            "validatesAIcombinations": True,
+            "jsonLdContextLocation": f"{base}/linkset-context.jsonld",
+            "contact": {"fn": "Sở Khoa học và Công nghệ tỉnh Đồng Nai"},
+        }
+    )
+    response.headers.update(CORS_HEADERS)
+    return response
+
+
+@bp.get("/linkset-context.jsonld")
+def linkset_context():
+    response = jsonify(
+        {
+            "@context": {
+                "@version": 1.1,
+                "gs1": VOC,
+                "linkset": "@graph",
+                "anchor": "@id",
+                "href": "@id",
+                "itemDescription": "http://purl.org/dc/terms/description",
+                "title": "http://purl.org/dc/terms/title",
+                "hreflang": "http://purl.org/dc/terms/language",
+                "type": "http://purl.org/dc/terms/format",
+            }
+        }
+    )
+    response.mimetype = "application/ld+json"
+    response.headers.update(CORS_HEADERS)
+    return response
+
+
+# --- consent to share a coarse place, and counterfeit reports ------------------------------
+
+
+@bp.post("/scan/<token>/place")
+@csrf.exempt  # no session: the signed token proves the page made this scan
+@limiter.limit(_resolver_limit)
+def share_place(token: str):
+    scan_id = services.scan_from_token(token)
+    services.share_place(scan_id, request.form.get("lat"), request.form.get("lon"))
+    db.session.commit()
+    return Response(status=204)
+
+
+class ReportForm(FlaskForm):
+    message = TextAreaField(_l("What looks wrong?"), render_kw={"rows": 4, "maxlength": 2000})
+    where_bought = StringField(_l("Where did you buy it? (shop, market, website)"))
+    contact = StringField(_l("Phone or e-mail, if you would like an answer (optional)"))
+    photo = FileField(
+        _l("A photo of the product or stamp (optional)"),
+        render_kw={"accept": "image/jpeg,image/png,image/webp"},
+    )
+    # A field people never see; bots fill it in.
+    website = HiddenField()
+
+
+def _report_limit() -> str:
+    return current_app.config["RATELIMIT_REPORT"]
+
+
+@bp.route("/report/01/<dlpath:rest>", methods=["GET", "POST"], merge_slashes=False)
+@csrf.exempt  # FlaskForm checks its token after the limiter has counted the attempt
+@limiter.limit(_report_limit, methods=["POST"])
+def report(rest: str):
+    try:
+        req = _parse("/report")
+    except DigitalLinkError as exc:
+        return _malformed(exc)
+    found = services.resolve(req.gtin, req.lot, req.serial)
+    _preview_verdict(found)
+    form = ReportForm()
+    back = PAGE_PREFIX + services.stamp_path(req.gtin, req.lot, req.serial)
+    if form.validate_on_submit():
+        if form.website.data:  # a bot: thank it, keep nothing
+            return render_template("consumer/report_done.html", back=back)
+        client = services.client_hash(request.remote_addr, request.user_agent.string)
+        try:
+            report_row = services.create_report(found, request.form, client=client)
+            upload = request.files.get("photo")
+            if upload is not None and upload.filename:
+                report_row.photo_key = _store_photo(upload)
+            db.session.commit()
+        except DomainError as exc:
+            db.session.rollback()
+            _attach(form, exc)
+        else:
+            return render_template("consumer/report_done.html", back=back)
+    return render_template("consumer/report.html", form=form, found=found, req=req, back=back)
+
+
+def _attach(form: FlaskForm, exc: DomainError) -> None:
+    for name, messages in exc.errors.items() if isinstance(exc, ValidationFailed) else []:
+        field = getattr(form, name, None)
+        target = field.errors if field is not None else form.form_errors
+        if isinstance(target, tuple):
+            target = field.errors = list(target)
+        target.extend(str(m) for m in messages)
+    if not isinstance(exc, ValidationFailed):
+        form.form_errors.append(str(exc))
+
+
+def report_photo_dir() -> Path:
+    path = Path(current_app.config["UPLOAD_FOLDER"]) / "reports"
+    path.mkdir(parents=True, exist_ok=True)
+    return path
+
+
+def _store_photo(upload) -> str:
+    """Keep a re-encoded copy (no EXIF, so no GPS) of the consumer's photo, at most 1280 px."""
+    data = images.read_limited(upload.stream, current_app.config["MAX_IMAGE_BYTES"])
+    image = images.decode_image(data)
+    image.thumbnail((1280, 1280))
+    key = f"{secrets.token_hex(12)}.jpg"
+    path = report_photo_dir() / key
+    buffer = io.BytesIO()
+    image.save(buffer, "JPEG", quality=images.JPEG_QUALITY)
+    path.write_bytes(buffer.getvalue())
+    on_rollback(db.session(), lambda: path.unlink(missing_ok=True))
+    return key
+
+
+class DigitalLinkPath(PathConverter):
+    """Everything after /01/, even an empty segment: the Digital Link parser judges it."""
+
+    regex = "(?:[^/]|/).*?"
+
+
+def init_app(app: Flask) -> None:
+    app.url_map.converters["dlpath"] = DigitalLinkPath
+    app.register_blueprint(bp)
