@@ -14,7 +14,12 @@ from PIL import Image
 from core.accounts.models import Role
 from core.extensions import db
 from tests import factories
+from tests.permissions_stamp_api import STAMP_APIS
+from tests.permissions_stamp_pages import STAMP_PAGES
 from traceability import images
+from traceability.stamps import jobs as stamp_jobs
+from traceability.stamps import services as stamp_services
+from traceability.stamps.models import Stamp
 
 ROLES = ("anon", "owner", "other", "officer", "staff", "admin")
 
@@ -41,6 +46,19 @@ class World:
         }
         from core.accounts.services import create_token
 
+        # Stamps: an order of producer A for a published product, one scan and one report.
+        self.stamp_product = factories.published_product(self.a, self.a_user)
+        self.stamp_batch = factories.batch(self.stamp_product, self.a_user)
+        self.order = factories.stamp_order(self.stamp_batch, self.a_user, quantity=3)
+        stamp_jobs.render_order(self.order.id)
+        self.stamp = db.session.scalars(
+            db.select(Stamp).where(Stamp.order_id == self.order.id).order_by(Stamp.seq)
+        ).first()
+        found = stamp_services.resolve(self.stamp.gtin, None, self.stamp.serial)
+        self.scan_id = stamp_services.record_scan(found, ip="203.0.113.9", user_agent="").scan_id
+        self.report = stamp_services.create_report(
+            found, {"message": "Tem trông khác thường"}, client="test"
+        )
         self.a_token_row, _raw = create_token(self.a_user, "owner's page token")
         db.session.commit()
         self.tokens = {role: factories.token(u) for role, u in self.users.items()}
@@ -59,6 +77,14 @@ class World:
             ward="26188",
             lang="en",
             gtin=factories.gtin(),
+            order=self.order.id,
+            stamp=self.stamp.id,
+            seq=self.stamp.seq,
+            report=self.report.id,
+            scan_token=stamp_services.scan_token(self.scan_id),
+            dl=stamp_services.stamp_path(self.stamp.gtin, None, self.stamp.serial).removeprefix(
+                "/01/"
+            ),
         )
 
 
@@ -151,6 +177,7 @@ PAGES = [
     ("GET", "/media/products/{image_name}", PUBLIC),
     ("GET", "/api/openapi.json", PUBLIC),
     ("GET", "/api/docs", PUBLIC),
+    *STAMP_PAGES,
 ]
 
 # The API: no token is 401 everywhere; records of another producer are 404.
@@ -273,6 +300,7 @@ APIS = [
         None,
         {"anon": 401, "owner": 204, "other": 404, "officer": 403, "*": 204},
     ),
+    *STAMP_APIS,
 ]
 
 
@@ -325,6 +353,7 @@ def test_api_permissions(client, world, role, method, url, body, table):
     response = client.open(
         world.fill(url), method=method, json=_fill_body(body, world), headers=headers
     )
+    response.close()  # file downloads hold their file open until closed
     want = expected(table, role)
     assert response.status_code == want, (
         f"{role} {method} {url}: {response.status_code} {response.get_data(as_text=True)[:300]}"

@@ -1,13 +1,22 @@
-"""Producers, products, sites, batches and (later) events, stamps, scans and the GS1 resolver."""
+"""Producers, products, sites, batches; stamps, scans and the GS1 resolver."""
 
 from flask import Flask
 
 
 def init_app(app: Flask) -> None:
-    """Register the registry's models, pages, media route and CLI commands."""
+    """Register the registry's and the stamps' models, pages, resolver and CLI commands."""
     from traceability import cli, models, views  # noqa: F401  (models: metadata registration)
+    from traceability.stamps import cli as stamp_cli
+    from traceability.stamps import jobs, resolver
+    from traceability.stamps import models as stamp_models  # noqa: F401
+    from traceability.stamps import views as stamp_views
 
     app.register_blueprint(views.bp)
     app.register_blueprint(views.staff_bp)
     app.register_blueprint(views.media_bp)
+    app.register_blueprint(stamp_views.bp)
+    app.register_blueprint(stamp_views.staff_bp)
+    resolver.init_app(app)
+    jobs.init_app(app)
     cli.init_app(app)
+    stamp_cli.init_app(app)

@@ -1,0 +1,116 @@
+"""Forms of the stamp pages. They parse input; the rules (ranges, layouts) live in the services."""
+
+from __future__ import annotations
+
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import (
+    BooleanField,
+    DecimalField,
+    IntegerField,
+    RadioField,
+    SelectField,
+    StringField,
+    TextAreaField,
+)
+from wtforms.fields.choices import SelectChoice
+from wtforms.validators import Length, Optional
+
+from traceability.stamps.models import ReportState, StampState, Verdict
+
+LAYOUT_KIND_LABELS = {
+    "sheet": _l("A4 sheets (a grid of stamps per page)"),
+    "roll": _l("Label roll (one stamp per page)"),
+}
+RENDER_STATE_LABELS = {
+    "pending": _l("Waiting to be prepared"),
+    "rendering": _l("Being prepared"),
+    "ready": _l("Ready to print"),
+    "failed": _l("Failed"),
+}
+STAMP_STATE_LABELS = {
+    StampState.ISSUED: _l("Issued, not released"),
+    StampState.ACTIVE: _l("Active"),
+    StampState.VOID: _l("Void"),
+}
+VERDICT_LABELS = {
+    Verdict.GENUINE: _l("Genuine, first scan"),
+    Verdict.SCANNED_BEFORE: _l("Genuine, scanned before"),
+    Verdict.SUSPICIOUS: _l("Suspicious"),
+    Verdict.VOID: _l("Void stamp"),
+    Verdict.NOT_ISSUED: _l("Not issued by us"),
+    Verdict.PRODUCT: _l("Product code (no serial)"),
+}
+REASON_LABELS = {
+    "reported": _l("a counterfeit report about it was confirmed"),
+    "not_released": _l("scanned before it was released"),
+    "many_scans": _l("scanned many times"),
+    "many_clients": _l("scanned by many different phones"),
+    "far_apart": _l("scanned far apart within a few hours"),
+    "serial": _l("unknown serial"),
+    "lot": _l("unknown lot"),
+    "gtin": _l("unknown product"),
+}
+REPORT_STATE_LABELS = {
+    ReportState.NEW: _l("New"),
+    ReportState.INVESTIGATING: _l("Investigating"),
+    ReportState.CONFIRMED: _l("Confirmed fake"),
+    ReportState.DISMISSED: _l("Dismissed"),
+}
+CLIENT_FAMILY_LABELS = {
+    "android": "Android",
+    "ios": "iPhone / iPad",
+    "zalo": "Zalo",
+    "desktop": _l("Computer"),
+    "bot": _l("Bots and link previews"),
+    "other": _l("Other"),
+}
+
+
+class StampOrderForm(FlaskForm):
+    quantity = IntegerField(_l("Number of stamps"), validators=[Optional()])
+    kind = RadioField(
+        _l("Print on"),
+        choices=[SelectChoice(k, v) for k, v in LAYOUT_KIND_LABELS.items()],
+        default="sheet",
+        validate_choice=False,
+    )
+    rows = IntegerField(_l("Rows per sheet"), validators=[Optional()])
+    cols = IntegerField(_l("Columns per sheet"), validators=[Optional()])
+    size_mm = DecimalField(_l("Stamp size (mm)"), places=1, validators=[Optional()])
+    show_caption = BooleanField(_l("Print the product name under each code"), default=True)
+    activation_required = BooleanField(
+        _l("Keep the stamps inactive until I release them (activation)")
+    )
+    note = StringField(_l("Note (for your records)"), validators=[Length(max=200)])
+
+    def to_data(self) -> dict:
+        data = {
+            "quantity": self.quantity.data,
+            "kind": self.kind.data,
+            "size_mm": self.size_mm.data,
+            "show_caption": bool(self.show_caption.data),
+            "activation_required": bool(self.activation_required.data),
+            "note": self.note.data,
+        }
+        if self.kind.data != "roll":
+            data.update(rows=self.rows.data, cols=self.cols.data)
+        return data
+
+
+class RangeForm(FlaskForm):
+    """Stamp numbers first..last of an order; both empty means the whole order."""
+
+    first = IntegerField(_l("From stamp no."), validators=[Optional()])
+    last = IntegerField(_l("To stamp no."), validators=[Optional()])
+
+
+class VoidForm(RangeForm):
+    reason = StringField(
+        _l("Reason (e.g. a misprinted sheet)"), validators=[Optional(), Length(max=200)]
+    )
+
+
+class ReportStateForm(FlaskForm):
+    state = SelectField(_l("New status"), choices=[], validate_choice=False)
+    note = TextAreaField(_l("Note (kept in the report's history)"), validators=[Length(max=2000)])
