@@ -6,10 +6,10 @@ from core.extensions import api, csrf, limiter
 
 
 def init_app(app: Flask) -> None:
-    from api import batches, producers, products, sites, wards
+    from api import batches, producers, products, sites, stamps, wards
 
     api.init_app(app)
-    for module in (wards, producers, products, sites, batches):
+    for module in (wards, producers, products, sites, batches, stamps):
         blp = module.blp
         # Token-authenticated, never cookie-authenticated: CSRF does not apply.
         csrf.exempt(blp)
