@@ -11,7 +11,7 @@ demo_cli = click.Group("demo", help="Demo data for trying the service.")
 @demo_cli.command("load")
 def load_demo_command():
     """Load demo producers, products and one account per role (idempotent)."""
-    from traceability.demo import DEMO_PASSWORD, load_demo
+    from traceability.demo import DEMO_PASSWORD, demo_stamp_urls, load_demo
 
     try:
         added = load_demo()
@@ -22,6 +22,8 @@ def load_demo_command():
         click.echo(f"demo data loaded; every demo account's password is {DEMO_PASSWORD}")
     else:
         click.echo("demo data already present: nothing changed")
+    for url in demo_stamp_urls():
+        click.echo(f"a demo stamp to scan: {url}")
 
 
 def init_app(app: Flask) -> None:

@@ -15,7 +15,9 @@ from core.extensions import db
 from core.wards.models import RolloutPhase, Ward
 from traceability import services
 from traceability.gs1.gtin import check_digit
-from traceability.models import PortalState, Producer
+from traceability.models import Batch, PortalState, Producer
+from traceability.stamps import services as stamps
+from traceability.stamps.models import Stamp
 
 DEMO_PASSWORD = "demo-2026-dongnai"  # noqa: S105 - documented demo accounts
 ADMIN_EMAIL = "admin@demo.dongnai.vn"
@@ -338,6 +340,9 @@ PRODUCERS = [
 FRESH_FRUIT = ("Bưởi", "Chôm chôm", "Sầu riêng")
 
 
+DEMO_STAMP_ORDER = {"quantity": 24, "kind": "sheet", "rows": 6, "cols": 4, "size_mm": 30}
+
+
 def shelf_life(product) -> int:
     """Fresh fruit keeps for weeks; roasted nuts, pepper and coffee for a year."""
     return 45 if product.name.startswith(FRESH_FRUIT) else 365
@@ -374,18 +379,21 @@ def load_demo() -> bool:
             submit, verify = spec.pop("submit"), spec.pop("verify")
             spec["gtin"] = gtin(entry["producer"]["gs1_company_prefix"], spec.pop("item"))
             product = services.create_product(producer, spec, user)
+            made = []
             for lot, day, quantity in batches:
-                services.create_batch(
-                    {
-                        "product_id": product.id,
-                        "site_id": sites[-1].id,
-                        "lot_code": lot,
-                        "produced_on": day,
-                        "expires_on": day + dt.timedelta(days=shelf_life(product)),
-                        "quantity": quantity,
-                        "unit": "kg",
-                    },
-                    user,
+                made.append(
+                    services.create_batch(
+                        {
+                            "product_id": product.id,
+                            "site_id": sites[-1].id,
+                            "lot_code": lot,
+                            "produced_on": day,
+                            "expires_on": day + dt.timedelta(days=shelf_life(product)),
+                            "quantity": quantity,
+                            "unit": "kg",
+                        },
+                        user,
+                    )
                 )
             if submit and entry["verified"]:
                 services.submit_product(product, user)
@@ -399,5 +407,19 @@ def load_demo() -> bool:
                             on=dt.date(2026, 10, 1),
                             actor=staff,
                         )
+                    if made:
+                        # A sheet of stamps to print and scan; web processes render it.
+                        stamps.create_order(made[0], DEMO_STAMP_ORDER, user)
     db.session.flush()
     return True
+
+
+def demo_stamp_urls(limit: int = 3) -> list[str]:
+    """A few demo stamps' Digital Link URIs, to try the consumer page."""
+    rows = db.session.execute(
+        select(Stamp.gtin, Batch.lot_code, Stamp.serial)
+        .join(Batch, Batch.id == Stamp.batch_id)
+        .order_by(Stamp.id)
+        .limit(limit)
+    ).all()
+    return [stamps.stamp_url(*row) for row in rows]
