@@ -331,7 +331,9 @@ def test_counterfeit_reports_workflow(client, make):
     stamp = _stamps(_order(make, batch, owner, quantity=2))[0]
     found = _scan(stamp)
     report = stamps.create_report(
-        found, {"message": "Tem bị bóc ra dán lại", "where_bought": "Chợ Biên Hòa"}, client="x"
+        found,
+        {"message": "Tem bị bóc ra dán lại", "where_bought": "Chợ Biên Hòa", "contact": "0909"},
+        client="x",
     )
     db.session.commit()
     as_owner, as_staff = _auth(make, owner), _auth(make, make.staff())
@@ -341,6 +343,8 @@ def test_counterfeit_reports_workflow(client, make):
     assert [r["id"] for r in listed] == [report.id]
     assert listed[0]["where_bought"] == "Chợ Biên Hòa"
     assert "client_hash" not in listed[0]
+    assert listed[0]["contact"] is None  # the consumer's contact is for the Department only
+    assert client.get(url, headers=as_staff).get_json()["contact"] == "0909"
     assert client.get(url, headers=as_owner).get_json()["stamp_id"] == stamp.id
     refused = client.patch(url, headers=as_owner, json={"state": "dismissed"})
     assert refused.status_code == 403

@@ -5,7 +5,7 @@ layout, stamp ranges, report workflow) are in `traceability.stamps.services`, sh
 Scans and reports never show the client hash: it is for rate rules, not for readers.
 """
 
-from flask import url_for
+from flask import g, url_for
 from marshmallow import Schema, fields
 from marshmallow.validate import Length, OneOf
 
@@ -200,7 +200,12 @@ class ReportOut(Schema):
     verdict = fields.Enum(Verdict, by_value=True, allow_none=True)
     message = fields.String()
     where_bought = fields.String()
-    contact = fields.String()
+    # The consumer gave it for the Department to answer: not shown to producers (Decree 13/2023).
+    contact = fields.Method(
+        "_contact",
+        allow_none=True,
+        metadata={"description": "Consumer's phone or e-mail; staff only, null for producers"},
+    )
     has_photo = fields.Function(
         lambda report: report.photo_key is not None, metadata={"type": "boolean"}
     )
@@ -208,6 +213,10 @@ class ReportOut(Schema):
     staff_note = fields.String()
     handled_by_id = fields.Integer(allow_none=True)
     handled_at = fields.AwareDateTime(allow_none=True)
+
+    def _contact(self, report) -> str | None:
+        viewer = g.get("api_user")
+        return report.contact if viewer is not None and viewer.is_staff else None
 
 
 class ReportQuery(Schema):
