@@ -414,3 +414,13 @@ def test_page_is_small(client, stamped, app):
     with open(css, "rb") as handle:
         size = len(html) + len(handle.read())
     assert size <= 30 * 1024, size
+
+
+def test_signed_in_staff_checking_a_stamp_is_not_a_scan(client, stamped):
+    staff = factories.staff()
+    db.session.commit()
+    client.login(staff.email, factories.PASSWORD)
+    # The same browser that signed in (the session is bound to its user agent).
+    html = client.get(stamped.path, headers={"Accept": "text/html"}).get_data(as_text=True)
+    assert "verdict genuine" in html
+    assert scans_of(stamped.stamp) == 0
