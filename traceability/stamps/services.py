@@ -791,6 +791,12 @@ def share_place(scan_id: int, lat, lon) -> Scan:
 
 # --- counterfeit reports -------------------------------------------------------------------
 
+REPORT_STATE_LABELS = {
+    ReportState.NEW: _l("new"),
+    ReportState.INVESTIGATING: _l("being investigated"),
+    ReportState.CONFIRMED: _l("confirmed"),
+    ReportState.DISMISSED: _l("dismissed"),
+}
 REPORT_TRANSITIONS = {
     ReportState.NEW: {ReportState.INVESTIGATING, ReportState.CONFIRMED, ReportState.DISMISSED},
     ReportState.INVESTIGATING: {ReportState.CONFIRMED, ReportState.DISMISSED},
@@ -843,8 +849,8 @@ def change_report_state(
         raise Conflict(
             _l(
                 "A report that is %(old)s cannot become %(new)s.",
-                old=report.state.value,
-                new=state,
+                old=REPORT_STATE_LABELS[report.state],
+                new=REPORT_STATE_LABELS.get(new, state),
             ),
             field="state",
         )
