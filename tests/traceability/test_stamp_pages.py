@@ -260,6 +260,7 @@ def test_void_a_range_and_one_stamp_with_a_reason(client, shop):
 
 
 def test_voiding_without_a_reason_changes_nothing(client, shop):
+    client.environ_base["HTTP_ACCEPT_LANGUAGE"] = "en"  # flashes are made on the POST
     order = shop.order(3)
     client.login(shop.owner.email, factories.PASSWORD)
     page_url = f"/stamps/orders/{order.id}"
@@ -279,6 +280,7 @@ def test_voiding_without_a_reason_changes_nothing(client, shop):
 
 
 def test_stamps_that_need_activation_are_released_by_range_then_all(client, shop):
+    client.environ_base["HTTP_ACCEPT_LANGUAGE"] = "en"  # flashes are made on the POST
     order = shop.order(4, activation_required=True)
     assert {s.state for s in stamps_of(order)} == {StampState.ISSUED}
     client.login(shop.owner.email, factories.PASSWORD)
@@ -439,6 +441,7 @@ def make_report(shop, **data) -> tuple[CounterfeitReport, Stamp]:
 
 
 def test_staff_move_a_report_to_investigating_then_confirmed_which_flags_the_stamp(client, shop):
+    client.environ_base["HTTP_ACCEPT_LANGUAGE"] = "en"  # flashes are made on the POST
     report, stamp = make_report(shop, contact="0909 000 111")
     client.login(shop.staff.email, factories.PASSWORD)
     queue = html(client.get("/staff/reports?state=new", headers=EN))

@@ -7,6 +7,7 @@ import math
 import threading
 
 import pytest
+from flask_babel import force_locale
 from sqlalchemy import func, select, update
 from sqlalchemy.exc import IntegrityError
 
@@ -131,7 +132,7 @@ def test_bad_orders_are_refused_and_leave_nothing(world, data, field):
 def test_orders_only_for_a_published_product_of_ones_own(world):
     draft = factories.product(world.producer, world.owner)
     draft_batch = factories.batch(draft, world.owner)
-    with pytest.raises(Conflict, match="verified"):
+    with force_locale("en"), pytest.raises(Conflict, match="verified"):
         services.create_order(draft_batch, {"quantity": 5}, world.owner)
     _other, other_user = factories.producer()
     with pytest.raises(NotFound):
