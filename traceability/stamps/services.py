@@ -248,10 +248,13 @@ def _bulk_insert_stamps(order: StampOrder, gtin: str, serials: list[str], state)
             "void_reason"
         )
         copy_sql = f"COPY stamps ({columns}) FROM STDIN"
-        with raw.cursor() as cursor, cursor.copy(copy_sql) as copy:
-            head, tail = (order.id, order.producer_id, order.batch_id), (state.value, False, 0, "")
-            for seq, serial in enumerate(serials, 1):
-                copy.write_row((*head, seq, gtin, serial, *tail))
+        head, tail = (order.id, order.producer_id, order.batch_id), (state.value, False, 0, "")
+        try:
+            with raw.cursor() as cursor, cursor.copy(copy_sql) as copy:
+                for seq, serial in enumerate(serials, 1):
+                    copy.write_row((*head, seq, gtin, serial, *tail))
+        except raw.IntegrityError as exc:  # the driver's own error: say it as SQLAlchemy would
+            raise IntegrityError(copy_sql, None, exc) from exc
         return
     db.session.execute(
         insert(Stamp),
