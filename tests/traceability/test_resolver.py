@@ -14,12 +14,15 @@ from urllib.parse import urlsplit
 
 import jsonschema
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 from sqlalchemy import func, select
 
 from core.extensions import db
 from tests import factories
 from tests.conftest import shared_path
-from traceability.gs1.digital_link import parse_digital_link
+from traceability.gs1.digital_link import parse_digital_link, uri_escape
+from traceability.gs1.gtin import check_digit
 from traceability.stamps import services
 from traceability.stamps.models import Scan, Stamp
 
@@ -424,3 +427,45 @@ def test_signed_in_staff_checking_a_stamp_is_not_a_scan(client, stamped):
     html = client.get(stamped.path, headers={"Accept": "text/html"}).get_data(as_text=True)
     assert "verdict genuine" in html
     assert scans_of(stamped.stamp) == 0
+
+
+# --- Digital Link URIs no test has seen: generated, accepted or refused as the standard says ---
+
+CSET82 = "!\"%&'()*+,-./0123456789:;<=>?ABCDEFGHIJKLMNOPQRSTUVWXYZ_abcdefghijklmnopqrstuvwxyz"
+GENERATED = settings(
+    max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+gtins = st.text("0123456789", min_size=9, max_size=9).map(
+    lambda digits: "0893" + digits + str(check_digit("0893" + digits))
+)
+values = st.text(CSET82, min_size=1, max_size=20)
+
+
+def _dl(gtin: str, *pairs: tuple[str, str]) -> str:
+    return f"/01/{gtin}" + "".join(f"/{ai}/{uri_escape(v, query=False)}" for ai, v in pairs)
+
+
+@GENERATED
+@given(gtin=gtins, lot=values, serial=values)
+def test_any_valid_stamp_uri_is_resolved_not_refused(client, app_ctx, gtin, lot, serial):
+    for path in (_dl(gtin), _dl(gtin, ("10", lot)), _dl(gtin, ("10", lot), ("21", serial))):
+        response = client.get(path)
+        assert response.status_code in (307, 404), (path, response.status_code)
+
+
+@GENERATED
+@given(gtin=gtins, lot=values, serial=values, long=st.text(CSET82, min_size=21, max_size=30))
+def test_uris_that_break_the_standard_are_400(client, app_ctx, gtin, lot, serial, long):
+    wrong_digit = gtin[:-1] + str((int(gtin[-1]) + 1) % 10)
+    broken = [
+        _dl(wrong_digit),  # check digit
+        _dl(gtin[1:]),  # a GTIN in the path is always 14 digits
+        _dl(gtin, ("10", long)),  # lot longer than 20
+        _dl(gtin, ("21", serial), ("10", lot)),  # qualifiers out of order
+        _dl(gtin, ("10", lot), ("10", lot)),  # a qualifier twice
+        _dl(gtin, ("10", lot)) + "/21",  # a key without a value
+        _dl(gtin) + "/10/" + uri_escape(lot, query=False) + "%20",  # space: not CSET 82
+        _dl(gtin) + "/17/261231",  # a data attribute in the path
+    ]
+    for path in broken:
+        assert client.get(path).status_code == 400, path
