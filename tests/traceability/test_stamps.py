@@ -418,8 +418,8 @@ def test_thread_runner_renders_in_the_background(fresh_database, tmp_path):
         jobs.enqueue_render(order_id)
         runner = app.extensions["stamp_runner"]
         for _ in range(600):
-            db.session.remove()
             state = db.session.get(StampOrder, order_id).render_state
+            db.session.remove()  # hold no transaction (SQLite's lock) while the runner works
             if state in (RenderState.READY, RenderState.FAILED):
                 break
             runner.thread.join(0.05)

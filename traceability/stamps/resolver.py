@@ -261,10 +261,12 @@ def resolve_request(prefix: str = "") -> Response:
         req = _parse(prefix)
     except DigitalLinkError as exc:
         return _malformed(exc)
+    # The page under /v/ is the target of the links: always HTML. At the URI itself, a browser
+    # that did not ask for a link type or the linkset gets the page too.
+    if prefix or (req.link_type is None and not _wants_linkset(req) and _wants_page()):
+        return _page(req)
     found = services.resolve(req.gtin, req.lot, req.serial)
     if found.product is None:
-        if prefix or _wants_page():
-            return _headers(_page(req, found, status=404), None)
         return _json_error(
             404,
             f"GTIN {req.gtin} is not registered with this resolver; if the item is real, "
@@ -272,8 +274,6 @@ def resolve_request(prefix: str = "") -> Response:
             None,
         )
     links = _links(req, found)
-    if prefix:  # the page under /v/ is the target of the links: always HTML
-        return _headers(_page(req, found), req)
     if req.link_type is not None and req.link_type not in ("linkset", "all"):
         return _redirect_to_type(req, links)
     if _wants_linkset(req):
@@ -285,8 +285,6 @@ def resolve_request(prefix: str = "") -> Response:
             f'rel="{JSONLD_CONTEXT_REL}"; type="application/ld+json"',
         )
         return _headers(response, req)
-    if _wants_page():
-        return _headers(_page(req, found), req)
     target = links[VOC + "defaultLink"][0]["href"]
     return _headers(redirect(_with_query(target, req.passed_on), 307), req)
 
@@ -319,13 +317,15 @@ def _counts_as_scan() -> bool:
     return services.client_family(request.user_agent.string) != "bot"
 
 
-def _page(req: Request, found: services.Resolution, status: int = 200) -> Response:
+def _page(req: Request) -> Response:
+    """The consumer's page; a consumer's view of it is a scan, counted in this request."""
     ip = request.remote_addr
     user_agent = request.user_agent.string
     if _counts_as_scan():
-        services.record_scan(found, ip=ip, user_agent=user_agent)
+        found = services.scan_page(req.gtin, req.lot, req.serial, ip=ip, user_agent=user_agent)
         db.session.commit()
     else:
+        found = services.resolve(req.gtin, req.lot, req.serial)
         _preview_verdict(found)
     probing = False
     if found.verdict is Verdict.NOT_ISSUED and found.serial is not None:
@@ -344,10 +344,11 @@ def _page(req: Request, found: services.Resolution, status: int = 200) -> Respon
         ),
         other_lang="en" if str(get_locale()) == "vi" else "vi",
     )
-    response = Response(body, status=status, mimetype="text/html")
+    # An unknown GTIN is a 404 (no such entry), with a page that says so in plain words.
+    response = Response(body, status=200 if found.product else 404, mimetype="text/html")
     # The verdict changes with every scan: never cache a stamp page anywhere.
     response.headers["Cache-Control"] = "no-store"
-    return response
+    return _headers(response, req if found.product else None)
 
 
 def _preview_verdict(found: services.Resolution) -> None:

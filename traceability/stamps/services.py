@@ -20,7 +20,7 @@ from typing import Any
 from flask import current_app
 from flask_babel import lazy_gettext as _l
 from itsdangerous import BadSignature, URLSafeSerializer
-from sqlalchemy import func, insert, select, update
+from sqlalchemy import bindparam, func, insert, select, true, update
 from sqlalchemy.exc import IntegrityError
 
 from core import access, audit
@@ -570,16 +570,51 @@ def batch_card(product: ProductCard, *, lot: str | None = None, batch_id: int | 
 
 # --- resolving and verdicts ----------------------------------------------------------------
 
+# The stamp page is the hot path: its statements are built once, with bound parameters, and run
+# on the session's connection (Core, no ORM unit of work), so each request only binds values.
+_stamps, _scans = Stamp.__table__, Scan.__table__
 _STAMP_COLUMNS = (
-    Stamp.id,
-    Stamp.serial,
-    Stamp.batch_id,
-    Stamp.state,
-    Stamp.flagged,
-    Stamp.scan_count,
-    Stamp.first_scan_at,
-    Stamp.void_reason,
+    _stamps.c.id,
+    _stamps.c.serial,
+    _stamps.c.batch_id,
+    _stamps.c.state,
+    _stamps.c.flagged,
+    _stamps.c.scan_count,
+    _stamps.c.first_scan_at,
+    _stamps.c.void_reason,
 )
+_BY_SERIAL = (_stamps.c.gtin == bindparam("b_gtin")) & (_stamps.c.serial == bindparam("b_serial"))
+_IN_BATCH = _stamps.c.batch_id == bindparam("b_batch_id")
+_FIND_STAMP = {
+    False: select(*_STAMP_COLUMNS).where(_BY_SERIAL),
+    True: select(*_STAMP_COLUMNS).where(_BY_SERIAL & _IN_BATCH),
+}
+_COUNTED = {
+    "scan_count": _stamps.c.scan_count + 1,
+    "last_scan_at": bindparam("b_now"),
+    "first_scan_at": func.coalesce(_stamps.c.first_scan_at, bindparam("b_now")),
+}
+# Count a page view of a stamp that is not void, and read it back, in one statement.
+_COUNT_STAMP = {
+    in_batch: update(_stamps)
+    .where(_BY_SERIAL & (_IN_BATCH if in_batch else true()) & (_stamps.c.state != "void"))
+    .values(_COUNTED)
+    .returning(*_STAMP_COLUMNS)
+    for in_batch in (False, True)
+}
+_COUNT_STAMP_BY_ID = (
+    update(_stamps)
+    .where(_stamps.c.id == bindparam("b_stamp_id"))
+    .values(_COUNTED)
+    .returning(*_STAMP_COLUMNS)
+)
+_RECENT_SCANS = (
+    select(_scans.c.client_hash, _scans.c.at, _scans.c.lat, _scans.c.lon)
+    .where(_scans.c.stamp_id == bindparam("b_stamp_id"))
+    .order_by(_scans.c.id.desc())
+    .limit(bindparam("b_limit"))
+)
+_INSERT_SCAN = insert(_scans).returning(_scans.c.id)
 
 
 @dataclass
@@ -606,8 +641,8 @@ class Resolution:
         return self.product is not None
 
 
-def resolve(gtin: str, lot: str | None, serial: str | None) -> Resolution:
-    """Find the product, batch and stamp a Digital Link names (no side effects)."""
+def _resolve_cards(gtin: str, lot: str | None, serial: str | None) -> Resolution:
+    """The product and batch a Digital Link names, from the per-process cards."""
     found = Resolution(gtin=gtin, lot=lot, serial=serial)
     found.product = product_card(gtin)
     if found.product is None:
@@ -617,18 +652,57 @@ def resolve(gtin: str, lot: str | None, serial: str | None) -> Resolution:
         found.batch = batch_card(found.product, lot=lot)
         if found.batch is None:
             found.unknown = "lot"
-    if serial is not None and found.unknown is None:
-        condition = (Stamp.gtin == gtin) & (Stamp.serial == serial)
-        if found.batch is not None:
-            condition &= Stamp.batch_id == found.batch.id
-        found.stamp = db.session.execute(select(*_STAMP_COLUMNS).where(condition)).first()
-        if found.stamp is None:
-            found.unknown = "serial"
-        elif found.batch is None:
-            found.batch = batch_card(found.product, batch_id=found.stamp.batch_id)
     if serial is None:
         found.verdict = Verdict.PRODUCT if found.unknown is None else Verdict.NOT_ISSUED
     return found
+
+
+def _stamp_params(found: Resolution) -> dict:
+    params = {"b_gtin": found.gtin, "b_serial": found.serial}
+    if found.batch is not None:
+        params["b_batch_id"] = found.batch.id
+    return params
+
+
+def _found_stamp(found: Resolution, row) -> None:
+    found.stamp = row
+    if row is None:
+        found.unknown = "serial"
+    elif found.batch is None:
+        found.batch = batch_card(found.product, batch_id=row.batch_id)
+
+
+def resolve(gtin: str, lot: str | None, serial: str | None) -> Resolution:
+    """Find the product, batch and stamp a Digital Link names (no side effects)."""
+    found = _resolve_cards(gtin, lot, serial)
+    if serial is not None and found.unknown is None:
+        statement = _FIND_STAMP[found.batch is not None]
+        row = db.session.connection().execute(statement, _stamp_params(found)).first()
+        _found_stamp(found, row)
+    return found
+
+
+def scan_page(
+    gtin: str, lot: str | None, serial: str | None, *, ip: str | None, user_agent: str
+) -> Resolution:
+    """A consumer's view of a stamp page: resolve it and record the scan (the hot path).
+
+    The common case, a stamp that is not void, is one UPDATE … RETURNING that finds and counts
+    it; only when nothing was counted does a SELECT tell a void stamp from an unknown serial.
+    """
+    found = _resolve_cards(gtin, lot, serial)
+    now = utcnow()
+    counted = None
+    if serial is not None and found.unknown is None:
+        connection = db.session.connection()
+        params = _stamp_params(found)
+        in_batch = found.batch is not None
+        counted = connection.execute(_COUNT_STAMP[in_batch], {**params, "b_now": now}).first()
+        if counted is not None:
+            _found_stamp(found, counted)
+        else:
+            _found_stamp(found, connection.execute(_FIND_STAMP[in_batch], params).first())
+    return _record(found, counted, now, ip=ip, user_agent=user_agent)
 
 
 def _distance_km(a: tuple[float, float], b: tuple[float, float]) -> float:
@@ -654,12 +728,11 @@ def _suspicion(stamp, scan_count: int, client: str, config) -> tuple[list[str], 
         reasons.append("many_scans")
     place = None
     if scan_count > 1:
-        recent = db.session.execute(
-            select(Scan.client_hash, Scan.at, Scan.lat, Scan.lon)
-            .where(Scan.stamp_id == stamp.id)
-            .order_by(Scan.id.desc())
-            .limit(RECENT_SCANS)
-        ).all()
+        recent = (
+            db.session.connection()
+            .execute(_RECENT_SCANS, {"b_stamp_id": stamp.id, "b_limit": RECENT_SCANS})
+            .all()
+        )
         clients = {row.client_hash for row in recent} | {client}
         if len(clients) >= config["STAMP_SUSPICIOUS_CLIENTS"]:
             reasons.append("many_clients")
@@ -684,55 +757,60 @@ def _far_apart(places: list[tuple], config) -> bool:
 
 
 def record_scan(found: Resolution, *, ip: str | None, user_agent: str) -> Resolution:
-    """Count a page view of a stamp, decide its verdict, and store the scan.
+    """Count a page view of a resolved stamp, decide its verdict, and store the scan.
 
     The counter is incremented in the database (UPDATE … RETURNING), so concurrent scans of one
     stamp each see their own exact number.
     """
-    config = current_app.config
     now = utcnow()
-    client = client_hash(ip, user_agent)
+    counted = None
     stamp = found.stamp
-    if stamp is not None:
-        if stamp.state is StampState.VOID:
-            found.verdict = Verdict.VOID
-        else:
-            count, first_at = db.session.execute(
-                update(Stamp)
-                .where(Stamp.id == stamp.id)
-                .values(
-                    scan_count=Stamp.scan_count + 1,
-                    last_scan_at=now,
-                    first_scan_at=func.coalesce(Stamp.first_scan_at, now),
-                )
-                .returning(Stamp.scan_count, Stamp.first_scan_at)
-            ).one()
-            found.scans_before = count - 1
-            found.first_scan_at = first_at if count > 1 else None
-            found.reasons, found.first_place = _suspicion(stamp, count, client, config)
-            if found.reasons:
-                found.verdict = Verdict.SUSPICIOUS
-            elif count > 1:
-                found.verdict = Verdict.SCANNED_BEFORE
-            else:
-                found.verdict = Verdict.GENUINE
-    reason = found.reasons[0] if found.reasons else (found.unknown if found.serial else None)
-    found.scan_id = db.session.execute(
-        insert(Scan)
-        .values(
-            at=now,
-            stamp_id=stamp.id if stamp is not None else None,
-            producer_id=found.product.producer_id if found.product is not None else None,
-            gtin=found.gtin,
-            lot=found.lot,
-            serial=found.serial,
-            verdict=found.verdict,
-            reason=reason,
-            client_family=client_family(user_agent),
-            client_hash=client,
+    if stamp is not None and stamp.state is not StampState.VOID:
+        counted = (
+            db.session.connection()
+            .execute(_COUNT_STAMP_BY_ID, {"b_stamp_id": stamp.id, "b_now": now})
+            .first()
         )
-        .returning(Scan.id)
-    ).scalar_one()
+        found.stamp = counted
+    return _record(found, counted, now, ip=ip, user_agent=user_agent)
+
+
+def _record(found: Resolution, counted, now, *, ip: str | None, user_agent: str) -> Resolution:
+    """The verdict for a counted (or void, or unknown) stamp, and the scan row that keeps it."""
+    client = client_hash(ip, user_agent)
+    if counted is not None:
+        count = counted.scan_count
+        found.scans_before = count - 1
+        found.first_scan_at = counted.first_scan_at if count > 1 else None
+        found.reasons, found.first_place = _suspicion(counted, count, client, current_app.config)
+        if found.reasons:
+            found.verdict = Verdict.SUSPICIOUS
+        elif count > 1:
+            found.verdict = Verdict.SCANNED_BEFORE
+        else:
+            found.verdict = Verdict.GENUINE
+    elif found.stamp is not None:
+        found.verdict = Verdict.VOID
+    reason = found.reasons[0] if found.reasons else (found.unknown if found.serial else None)
+    found.scan_id = (
+        db.session.connection()
+        .execute(
+            _INSERT_SCAN,
+            {
+                "at": now,
+                "stamp_id": found.stamp.id if found.stamp is not None else None,
+                "producer_id": found.product.producer_id if found.product is not None else None,
+                "gtin": found.gtin,
+                "lot": found.lot,
+                "serial": found.serial,
+                "verdict": found.verdict,
+                "reason": reason,
+                "client_family": client_family(user_agent),
+                "client_hash": client,
+            },
+        )
+        .scalar_one()
+    )
     return found
 
 
@@ -789,6 +867,7 @@ def share_place(scan_id: int, lat, lon) -> Scan:
     if scan.place_at is not None:
         raise Conflict(_l("The place of this scan was already shared."))
     scan.lat, scan.lon, scan.place_at = coarse(lat), coarse(lon), utcnow()
+    db.session.flush()
     return scan
 
 
