@@ -40,9 +40,7 @@ def select_locale() -> str:
     requested = request.args.get("lang") or request.cookies.get(LANG_COOKIE)
     if requested in languages:
         return requested
-    user = getattr(g, "api_user", None) or (
-        current_user if current_user and current_user.is_authenticated else None
-    )
+    user = getattr(g, "api_user", None) or (signed_in_user() if has_login_cookie() else None)
     if user is not None and user.locale in languages:
         return user.locale
     if request.accept_languages:
@@ -50,6 +48,23 @@ def select_locale() -> str:
         if best:
             return best
     return current_app.config["BABEL_DEFAULT_LOCALE"]
+
+
+def has_login_cookie() -> bool:
+    """Whether the request could belong to a signed-in user at all.
+
+    Anonymous consumers (the stamp page, the hot path) carry no session or remember cookie; not
+    touching current_user for them saves loading the session and keeps `Vary: Cookie` off.
+    """
+    config = current_app.config
+    return (
+        config["SESSION_COOKIE_NAME"] in request.cookies
+        or config.get("REMEMBER_COOKIE_NAME", "remember_token") in request.cookies
+    )
+
+
+def signed_in_user():
+    return current_user if current_user and current_user.is_authenticated else None
 
 
 def select_timezone() -> str:

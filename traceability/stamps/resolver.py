@@ -47,6 +47,7 @@ from wtforms import FileField, HiddenField, StringField, TextAreaField
 from core.db import on_rollback
 from core.errors import DomainError, ValidationFailed
 from core.extensions import csrf, db, limiter
+from core.web import has_login_cookie
 from traceability import images
 from traceability.gs1.digital_link import DigitalLinkError, parse_digital_link_path
 from traceability.stamps import services
@@ -312,7 +313,7 @@ def _redirect_to_type(req: Request, links: dict) -> Response:
 def _counts_as_scan() -> bool:
     """Consumers' page views count; HEAD, link-preview bots and signed-in staff or producers
     (checking a stamp from their own pages) do not."""
-    if request.method != "GET" or current_user.is_authenticated:
+    if request.method != "GET" or (has_login_cookie() and current_user.is_authenticated):
         return False
     return services.client_family(request.user_agent.string) != "bot"
 
@@ -335,7 +336,7 @@ def _page(req: Request) -> Response:
         req=req,
         found=found,
         probing=probing,
-        signed_in=current_user.is_authenticated,
+        signed_in=has_login_cookie() and current_user.is_authenticated,
         scan_token=services.scan_token(found.scan_id) if found.scan_id else None,
         report_url="/report" + services.stamp_path(req.gtin, req.lot, req.serial),
         lang=str(get_locale()),

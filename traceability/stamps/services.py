@@ -558,14 +558,19 @@ def _load_batch_card(condition) -> BatchCard | None:
 
 
 def batch_card(product: ProductCard, *, lot: str | None = None, batch_id: int | None = None):
+    """A batch of the product by lot code or id; the query is built only on a cache miss."""
     if lot is not None:
-        key, condition = (
-            (product.gtin, "lot", lot),
-            (Batch.product_id == product.id) & (Batch.lot_code == lot),
-        )
+        key = ("batch", product.gtin, "lot", lot)
+
+        def load():
+            return _load_batch_card((Batch.product_id == product.id) & (Batch.lot_code == lot))
     else:
-        key, condition = (product.gtin, "id", batch_id), Batch.id == batch_id
-    return _cards.get(("batch", key), lambda: _load_batch_card(condition), _card_seconds())
+        key = ("batch", product.gtin, "id", batch_id)
+
+        def load():
+            return _load_batch_card(Batch.id == batch_id)
+
+    return _cards.get(key, load, _card_seconds())
 
 
 # --- resolving and verdicts ----------------------------------------------------------------
@@ -830,7 +835,12 @@ def probing(client: str, config) -> bool:
 
 
 def _signer() -> URLSafeSerializer:
-    return URLSafeSerializer(current_app.config["SECRET_KEY"], salt="scan-place")
+    return _signer_for(current_app.config["SECRET_KEY"])
+
+
+@functools.lru_cache(maxsize=4)
+def _signer_for(secret: str) -> URLSafeSerializer:
+    return URLSafeSerializer(secret, salt="scan-place")
 
 
 def scan_token(scan_id: int) -> str:
