@@ -43,5 +43,10 @@ format: install
 	$(BIN)/ruff format .
 	$(BIN)/ruff check --fix .
 
+# Benchmarks of issue 3 (stamp page under load, 100,000 serials, stamp PDF); see bench/README.md.
+# Needs wrk and a PostgreSQL server (BENCH_DATABASE_URL, default the local one); writes bench/results/.
+bench: install
+	$(BIN)/python bench/run_all.py
+
 clean:
 	rm -rf $(VENV) instance/*.sqlite3 .pytest_cache

@@ -1,0 +1,712 @@
+"""Benchmark: the consumer's stamp page under HTTP load, beside a bare Flask app (issue 3).
+
+Goals at 32 connections: at least 60 % of the bare app's throughput, and p99 ≤ 50 ms.
+
+What one run does:
+1. creates a PostgreSQL database (bench_page_<pid>), runs the migrations, loads the wards, and
+   issues BENCH_STAMPS stamps (orders of up to 100,000) for a verified producer's published product;
+2. for each connection count (8, 32, 64) serves, one at a time and with the same gunicorn
+   settings, first the real app (`wsgi:app`, APP_ENV=production) and then the bare app
+   (bench/bare_app.py, a Jinja page of the same byte size, no database), each on its own port;
+   each gets a sequential warm-up (which also checks the answers and measures the page size)
+   and a short wrk warm-up, then a wrk run of BENCH_DURATION seconds with bench/stamp_page.lua,
+   which rotates over the stamps with a phone browser's headers;
+3. checks that wrk saw no errors and no non-2xx answer, that every request gunicorn logged was a
+   200, and (real app) that the scans recorded in the database equal the 200s gunicorn logged:
+   every answer was a counted page view, nothing failed silently; it also records the CPU time
+   gunicorn, PostgreSQL, wrk and every other process used during the run, and measures again
+   (BENCH_ATTEMPTS) a run in which other processes took more than BENCH_MAX_OTHER of the CPUs;
+4. writes bench/results/page.json, prints a table, stops gunicorn and drops the database.
+
+Run: `.venv/bin/python bench/bench_page.py` (or `make bench`). Settings via the environment:
+BENCH_DATABASE_URL (admin connection), BENCH_DURATION (s, 15), BENCH_WARMUP (s, 4),
+BENCH_CONNECTIONS ("8,32,64"), BENCH_ROUNDS (1; medians when more), BENCH_STAMPS (50000 × rounds),
+BENCH_WORKER_CLASS (sync), BENCH_WORKERS (2 × cores + 1), BENCH_THREADS (1),
+BENCH_RATELIMIT_STORAGE (redis://127.0.0.1:6379/0 when reachable, else memory://),
+BENCH_QUIET_BUSY / BENCH_QUIET_WAIT / BENCH_MAX_OTHER / BENCH_ATTEMPTS (see Settings).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import resource
+import signal
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+from collections import Counter
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import benchlib
+import sqlalchemy as sa
+
+BENCH_DIR = Path(__file__).resolve().parent
+LUA_SCRIPT = BENCH_DIR / "stamp_page.lua"
+BIN = Path(sys.executable).parent
+GOAL_RATIO = 0.60
+GOAL_P99_MS = 50.0
+GOAL_CONNECTIONS = 32
+BROWSER_HEADERS = {
+    "Accept": "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8",
+    "Accept-Language": "vi-VN,vi;q=0.9,en;q=0.8",
+    "User-Agent": "Mozilla/5.0 (Linux; Android 14; SM-A556E) AppleWebKit/537.36 "
+    "(KHTML, like Gecko) Chrome/131.0.0.0 Mobile Safari/537.36",
+}
+
+
+@dataclass
+class Settings:
+    """The knobs of a run, from the environment, recorded in the results."""
+
+    duration_s: int = int(os.environ.get("BENCH_DURATION", "15"))
+    warmup_s: int = int(os.environ.get("BENCH_WARMUP", "4"))
+    connections: list[int] = field(
+        default_factory=lambda: [
+            int(c) for c in os.environ.get("BENCH_CONNECTIONS", "8,32,64").split(",")
+        ]
+    )
+    rounds: int = int(os.environ.get("BENCH_ROUNDS", "1"))
+    # Enough stamps that most scans of a run are first scans, as in real use; the verdicts of
+    # the scans each run recorded are in the results (a repeat scan costs one more query).
+    stamps: int = int(os.environ.get("BENCH_STAMPS", str(50_000 * rounds)))
+    wrk_threads: int = int(os.environ.get("BENCH_WRK_THREADS", "2"))
+    # As deployed (docs/operations.md): sync workers, 2 × cores + 1 of them, so the cores stay
+    # busy while some workers wait on PostgreSQL. Threads in one process (gthread) measured
+    # slower for the app: its requests are CPU-bound and queue on the GIL. See bench/README.md.
+    workers: int = int(os.environ.get("BENCH_WORKERS", str(2 * (os.cpu_count() or 1) + 1)))
+    threads: int = int(os.environ.get("BENCH_THREADS", "1"))
+    worker_class: str = os.environ.get("BENCH_WORKER_CLASS", "sync")
+    # Before each measured run, wait (up to quiet_wait_s) until the machine is this idle: other
+    # work on the same cores (tests, builds) would otherwise be measured as the app's latency.
+    quiet_busy: float = float(os.environ.get("BENCH_QUIET_BUSY", "0.25"))
+    quiet_wait_s: int = int(os.environ.get("BENCH_QUIET_WAIT", "90"))
+    max_other: float = float(os.environ.get("BENCH_MAX_OTHER", "0.10"))
+    attempts: int = int(os.environ.get("BENCH_ATTEMPTS", "3"))
+    ratelimit_storage: str = ""
+
+    def gunicorn_args(self) -> list[str]:
+        return [
+            "--workers",
+            str(self.workers),
+            "--worker-class",
+            self.worker_class,
+            "--threads",
+            str(self.threads),
+            "--backlog",
+            "2048",
+            "--keep-alive",
+            "5",
+            "--graceful-timeout",
+            "5",
+        ]
+
+
+# --- the database and its stamps -------------------------------------------------------------
+
+
+ORDER_MAX = 100_000  # STAMP_ORDER_MAX: larger quantities are issued as several orders
+
+
+def seed_database(url: str, quantity: int) -> list[str]:
+    """Schema, wards, a producer with a published product and its orders; the stamps' paths."""
+    from sqlalchemy import select
+
+    from core.extensions import db
+    from traceability.stamps.models import Stamp
+    from traceability.stamps.services import stamp_path
+
+    app = benchlib.bench_app(url)
+    with app.app_context():
+        benchlib.migrate_and_load_wards()
+        seed = benchlib.seed_product()
+        while quantity > 0:
+            benchlib.order_stamps(seed, min(quantity, ORDER_MAX))
+            db.session.commit()
+            quantity -= ORDER_MAX
+        serials = db.session.scalars(
+            select(Stamp.serial).where(Stamp.batch_id == seed.batch_id).order_by(Stamp.id)
+        ).all()
+        paths = [stamp_path(seed.gtin, seed.lot, serial) for serial in serials]
+        db.session.remove()
+        db.engine.dispose()
+    return paths
+
+
+class ScanCounter:
+    """Reads the scans table from outside the server, to check what the run recorded."""
+
+    def __init__(self, url: str):
+        from core.config import normalise_database_url
+
+        self.engine = sa.create_engine(normalise_database_url(url), poolclass=sa.NullPool)
+
+    def last_id(self) -> int:
+        with self.engine.connect() as conn:
+            return conn.exec_driver_sql("SELECT coalesce(max(id), 0) FROM scans").scalar()
+
+    def since(self, last_id: int) -> tuple[int, dict[str, int]]:
+        """How many scans were recorded after `last_id`, and their verdicts."""
+        with self.engine.connect() as conn:
+            rows = conn.exec_driver_sql(
+                "SELECT verdict, count(*) FROM scans WHERE id > %(id)s GROUP BY verdict",
+                {"id": last_id},
+            ).all()
+        verdicts = {str(verdict): count for verdict, count in rows}
+        return sum(verdicts.values()), verdicts
+
+
+# --- gunicorn ---------------------------------------------------------------------------------
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def redis_reachable(url: str) -> bool:
+    host_port = url.split("://", 1)[1].split("/", 1)[0].rsplit("@", 1)[-1]
+    host, _, port = host_port.partition(":")
+    try:
+        with socket.create_connection((host or "127.0.0.1", int(port or 6379)), timeout=1):
+            return True
+    except OSError:
+        return False
+
+
+def ratelimit_storage() -> str:
+    """Redis, as in production (limits shared by the workers), else per-worker memory."""
+    chosen = os.environ.get("BENCH_RATELIMIT_STORAGE")
+    if chosen:
+        return chosen
+    redis = "redis://127.0.0.1:6379/0"
+    return redis if redis_reachable(redis) else "memory://"
+
+
+class Server:
+    """One gunicorn master serving the real or the bare app, with an access log to count 200s."""
+
+    def __init__(self, target: str, settings: Settings, workdir: Path, env: dict[str, str]):
+        self.target = target
+        self.port = free_port()
+        self.access_log = workdir / f"{target}-{self.port}-access.log"
+        self.error_log = workdir / f"{target}-{self.port}-error.log"
+        spec = ["wsgi:app"] if target == "app" else ["--pythonpath", str(BENCH_DIR), "bare_app:app"]
+        command = [
+            str(BIN / "gunicorn"),
+            "--bind",
+            f"127.0.0.1:{self.port}",
+            *settings.gunicorn_args(),
+            "--access-logfile",
+            str(self.access_log),
+            "--access-logformat",
+            "%(s)s %(m)s",
+            "--error-logfile",
+            str(self.error_log),
+            "--log-level",
+            "warning",
+            "--chdir",
+            str(benchlib.PROJECT_ROOT),
+            *spec,
+        ]
+        self.fingerprint = benchlib.code_fingerprint()  # the code this server loaded
+        self.process = subprocess.Popen(
+            command, env=env, start_new_session=True, stdout=subprocess.DEVNULL
+        )
+        self._wait_ready()
+
+    @property
+    def base(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    def _wait_ready(self, timeout: float = 60) -> None:
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if self.process.poll() is not None:
+                raise SystemExit(f"bench_page: gunicorn ({self.target}) exited:\n{self.errors()}")
+            try:
+                with urllib.request.urlopen(self.base + "/healthz", timeout=2) as response:  # noqa: S310
+                    if response.status == 200:
+                        return
+            except OSError:
+                time.sleep(0.2)
+        self.stop()
+        raise SystemExit(f"bench_page: gunicorn ({self.target}) did not answer:\n{self.errors()}")
+
+    def errors(self) -> str:
+        return self.error_log.read_text()[-3000:] if self.error_log.exists() else ""
+
+    def logged(self) -> Counter:
+        """Requests gunicorn has logged so far, by status (each line: 'status method')."""
+        if not self.access_log.exists():
+            return Counter()
+        return Counter(line.split()[0] for line in self.access_log.read_text().splitlines())
+
+    def settle(self, timeout: float = 15) -> Counter:
+        """Wait until requests still in flight when wrk stopped are answered and logged."""
+        deadline, last, stable_since = time.monotonic() + timeout, None, time.monotonic()
+        while time.monotonic() < deadline:
+            now = self.logged()
+            if now != last:
+                last, stable_since = now, time.monotonic()
+            elif time.monotonic() - stable_since > 0.8:
+                break
+            time.sleep(0.2)
+        return last or Counter()
+
+    def stop(self) -> None:
+        if self.process.poll() is None:
+            os.killpg(self.process.pid, signal.SIGTERM)
+            try:
+                self.process.wait(timeout=20)
+            except subprocess.TimeoutExpired:
+                os.killpg(self.process.pid, signal.SIGKILL)
+                self.process.wait()
+
+
+def server_env(target: str, url: str, settings: Settings, page_bytes: int, sample: str) -> dict:
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("FLASK_", "REDIS_URL"))}
+    if target == "app":
+        env.update(
+            DATABASE_URL=url,
+            SECRET_KEY=benchlib.SECRET_KEY,
+            BASE_URL="https://trace.example.vn",
+            APP_ENV="production",
+            JOB_QUEUE="sync",
+            RATELIMIT_STORAGE_URI=settings.ratelimit_storage,
+            FLASK_RATELIMIT_RESOLVER="1000000 per minute",
+        )
+    else:
+        env.update(BARE_PAGE_BYTES=str(page_bytes), BARE_SAMPLE_PATH=sample)
+    return env
+
+
+# --- load -------------------------------------------------------------------------------------
+
+
+def fetch_pages(base: str, paths: list[str]) -> list[int]:
+    """GET pages one by one as a phone would; check each is a 200 HTML page; their sizes."""
+    sizes = []
+    for path in paths:
+        # base is always http://127.0.0.1:<port> (our own gunicorn).
+        request = urllib.request.Request(base + path, headers=BROWSER_HEADERS)  # noqa: S310
+        with urllib.request.urlopen(request, timeout=10) as response:  # noqa: S310
+            body = response.read()
+            kind = response.headers.get("Content-Type", "")
+            if response.status != 200 or not kind.startswith("text/html"):
+                raise SystemExit(f"bench_page: {path} answered {response.status} {kind}")
+        sizes.append(len(body))
+    return sizes
+
+
+def cpu_busy(sample_s: float = 1.0) -> float:
+    """Share of the machine's CPU time busy just before a run: other work skews the figures."""
+
+    def read() -> tuple[int, int]:
+        values = [int(v) for v in Path("/proc/stat").read_text().split("\n", 1)[0].split()[1:]]
+        idle = values[3] + values[4]
+        return sum(values), idle
+
+    try:
+        total_a, idle_a = read()
+        time.sleep(sample_s)
+        total_b, idle_b = read()
+    except OSError:
+        return float("nan")
+    return round(1 - (idle_b - idle_a) / max(1, total_b - total_a), 3)
+
+
+def wait_for_quiet(settings: Settings) -> float:
+    """Wait until other processes leave the CPUs mostly idle; the last busy share measured."""
+    deadline = time.monotonic() + settings.quiet_wait_s
+    busy = cpu_busy()
+    while busy > settings.quiet_busy and time.monotonic() < deadline:
+        busy = cpu_busy()
+    if busy > settings.quiet_busy:
+        print(f"  (machine still {busy:.0%} busy with other work: measuring anyway)", flush=True)
+    return busy
+
+
+CLOCK_TICKS = os.sysconf("SC_CLK_TCK")
+
+
+class Steal:
+    """CPU time the hypervisor gave to other virtual machines since creation (/proc/stat steal):
+    on a shared host the same code runs slower for a while, which no process here shows."""
+
+    def __init__(self) -> None:
+        self.start = self._read()
+
+    @staticmethod
+    def _read() -> tuple[int, int]:
+        try:
+            values = [int(v) for v in Path("/proc/stat").read_text().split("\n", 1)[0].split()[1:]]
+        except OSError:
+            return 0, 0
+        return sum(values[:8]), values[7] if len(values) > 7 else 0
+
+    def share(self) -> float:
+        total, steal = self._read()
+        return (steal - self.start[1]) / max(1, total - self.start[0])
+
+
+def cpu_by_group(server_pgid: int) -> Counter:
+    """CPU seconds used so far by every process, grouped: this run's gunicorn, PostgreSQL, Redis
+    (the limiter's storage), wrk, and everything else (other work on a shared machine)."""
+    used: Counter = Counter()
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            text = stat.read_text()
+        except OSError:  # the process ended meanwhile
+            continue
+        comm = text[text.index("(") + 1 : text.rindex(")")]
+        fields = text[text.rindex(")") + 2 :].split()
+        pgid, ticks = int(fields[2]), int(fields[11]) + int(fields[12])
+        if int(stat.parent.name) == os.getpid():
+            group = "bench"
+        elif pgid == server_pgid:
+            group = "gunicorn"
+        elif comm in ("postgres", "wrk"):
+            group = comm
+        elif comm == "redis-server":
+            group = "redis"
+        else:
+            group = "other"
+        used[group] += ticks / CLOCK_TICKS
+    return used
+
+
+def run_wrk(base: str, paths_file: Path, connections: int, seconds: int, start: int, threads: int):
+    """One wrk run; returns the parsed BENCH_JSON line and wrk's text."""
+    command = [
+        "wrk",
+        f"-t{min(threads, connections)}",
+        f"-c{connections}",
+        f"-d{seconds}s",
+        "--timeout",
+        "10s",
+        "--latency",
+        "-s",
+        str(LUA_SCRIPT),
+        base + "/",
+        "--",
+        str(paths_file),
+        str(min(threads, connections)),
+        str(start),
+    ]
+    done = subprocess.run(command, capture_output=True, text=True, check=False)
+    if done.returncode != 0:
+        raise SystemExit(f"bench_page: wrk failed ({done.returncode}):\n{done.stderr}")
+    for line in done.stdout.splitlines():
+        if line.startswith("BENCH_JSON "):
+            return json.loads(line.removeprefix("BENCH_JSON ")), done.stdout
+    raise SystemExit(f"bench_page: no BENCH_JSON line in wrk's output:\n{done.stdout}")
+
+
+@dataclass
+class Context:
+    """What every measurement needs: the paths, where to start in them, the scan counter."""
+
+    url: str
+    paths: list[str]
+    paths_file: Path
+    workdir: Path
+    settings: Settings
+    scans: ScanCounter
+    position: int = 0
+    page_bytes: int = 0
+    page_sizes: list[int] = field(default_factory=list)
+
+    def start(self, target: str) -> int:
+        """Where a run begins in the paths: the real app continues over unscanned stamps."""
+        return self.position if target == "app" else 0
+
+    def advance(self, target: str, used: int) -> None:
+        if target == "app":
+            self.position = (self.position + used) % len(self.paths)
+
+    def take(self, target: str, count: int) -> list[str]:
+        first = self.start(target)
+        self.advance(target, count)
+        return [self.paths[(first + i) % len(self.paths)] for i in range(count)]
+
+
+def measure(ctx: Context, target: str, connections: int, round_no: int) -> dict:
+    """Start one server, warm it up, load it with wrk, check every answer, stop it.
+
+    A run during which other processes used more than BENCH_MAX_OTHER of the CPUs is repeated
+    (up to BENCH_ATTEMPTS times in all): its figures would measure someone else's work.
+    """
+    env = server_env(target, ctx.url, ctx.settings, ctx.page_bytes, ctx.paths[0])
+    server = Server(target, ctx.settings, ctx.workdir, env)
+    try:
+        sizes = warm_up(ctx, server, target, connections)
+        for attempt in range(1, ctx.settings.attempts + 1):
+            result = one_run(ctx, server, target, connections)
+            result.update(round=round_no, attempt=attempt)
+            if (
+                result["other_cpu_share"] <= ctx.settings.max_other
+                or attempt == ctx.settings.attempts
+            ):
+                break
+            print(
+                f"  {target} c={connections}: other processes used "
+                f"{result['other_cpu_share']:.0%} of the CPUs; measuring again",
+                flush=True,
+            )
+    finally:
+        server.stop()
+    result["page_bytes"] = sizes[0] if target == "bare" else int(statistics.median(sizes))
+    result["checks"] = check(result, connections)
+    return result
+
+
+def warm_up(ctx: Context, server: Server, target: str, connections: int) -> list[int]:
+    """Pages one by one (checked, sized), then a short wrk run: imports, pools, caches filled."""
+    sizes = fetch_pages(server.base, ctx.take(target, 40))
+    if target == "app":
+        ctx.page_sizes.extend(sizes)
+        ctx.page_bytes = ctx.page_bytes or int(statistics.median(sizes))
+    warm, _ = run_wrk(
+        server.base,
+        ctx.paths_file,
+        connections,
+        ctx.settings.warmup_s,
+        ctx.start(target),
+        ctx.settings.wrk_threads,
+    )
+    ctx.advance(target, warm["paths_used"])
+    return sizes
+
+
+def one_run(ctx: Context, server: Server, target: str, connections: int) -> dict:
+    """One measured wrk run, with what gunicorn logged, the scans recorded and CPU by group."""
+    before_log = server.settle()
+    scans_from = ctx.scans.last_id() if target == "app" else 0
+    busy = wait_for_quiet(ctx.settings)
+    steal_before = Steal()
+    cpu_before = cpu_by_group(server.process.pid)
+    wrk_before = resource.getrusage(resource.RUSAGE_CHILDREN)
+    stats, text = run_wrk(
+        server.base,
+        ctx.paths_file,
+        connections,
+        ctx.settings.duration_s,
+        ctx.start(target),
+        ctx.settings.wrk_threads,
+    )
+    cpu_during = cpu_by_group(server.process.pid) - cpu_before
+    # wrk has exited by now, so /proc no longer shows it: its time is in our children's usage.
+    wrk_after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    cpu_during["wrk"] = (wrk_after.ru_utime - wrk_before.ru_utime) + (
+        wrk_after.ru_stime - wrk_before.ru_stime
+    )
+    ctx.advance(target, stats["paths_used"])
+    logged = server.settle() - before_log
+    result = summarise(target, connections, stats, logged, busy)
+    result["steal_share"] = round(steal_before.share(), 3)
+    result["code_fingerprint"] = server.fingerprint
+    seconds = stats["duration_us"] / 1e6
+    capacity = seconds * (os.cpu_count() or 1)
+    result["other_cpu_share"] = round(cpu_during["other"] / capacity, 3)
+    groups = ("gunicorn", "postgres", "redis", "wrk", "other")
+    result["cpu_ms_per_request"] = {
+        group: round(cpu_during[group] / max(1, stats["requests"]) * 1000, 3) for group in groups
+    }
+    result["cpu_share"] = {group: round(cpu_during[group] / capacity, 3) for group in groups}
+    if target == "app":
+        result["scans_recorded"], result["verdicts"] = ctx.scans.since(scans_from)
+    result["wrk_output"] = [line for line in text.splitlines() if not line.startswith("BENCH_")]
+    return result
+
+
+def summarise(target, connections, stats, logged: Counter, busy) -> dict:
+    latency = {k: round(v / 1000, 2) for k, v in stats["latency_us"].items()}
+    seconds = stats["duration_us"] / 1e6
+    return {
+        "target": target,
+        "connections": connections,
+        "requests": stats["requests"],
+        "duration_s": round(seconds, 2),
+        "rps": round(stats["requests"] / seconds, 1),
+        "latency_ms": latency,
+        "errors": stats["errors"],
+        "logged_by_status": dict(logged),
+        "cpu_busy_before": busy,
+        "loadavg_1m": float(Path("/proc/loadavg").read_text().split()[0]),
+    }
+
+
+def check(result: dict, connections: int) -> dict:
+    """Every answer a 200; gunicorn answered what wrk counted (plus those in flight at the end);
+    for the real app, one scan recorded per 200 logged."""
+    logged = result["logged_by_status"]
+    ok_200 = logged.get("200", 0)
+    checks = {
+        "no_wrk_errors": not any(result["errors"].values()),
+        "only_200_logged": set(logged) <= {"200"},
+        # wrk stops with up to one request per connection still in flight; the server finishes
+        # (and counts) those, so the log may hold at most `connections` more than wrk saw.
+        "logged_matches_wrk": result["requests"] <= ok_200 <= result["requests"] + connections,
+    }
+    if "scans_recorded" in result:
+        checks["one_scan_per_200"] = result["scans_recorded"] == ok_200
+    checks["ok"] = all(checks.values())
+    return checks
+
+
+# --- the whole run ----------------------------------------------------------------------------
+
+
+def aggregate(runs: list[dict], settings: Settings) -> dict:
+    """Per connection count: throughput, latencies and CPU per request (medians over rounds).
+
+    The ratio is the median of each round's app/bare ratio: the two runs of a round follow each
+    other, so a machine that is faster or slower for a while moves both alike.
+    """
+    table = {}
+    for connections in settings.connections:
+        row: dict = {}
+        by_target = {}
+        for target in ("app", "bare"):
+            mine = [r for r in runs if r["target"] == target and r["connections"] == connections]
+            by_target[target] = {r["round"]: r for r in mine}
+            row[f"{target}_rps"] = _median(r["rps"] for r in mine)
+            row[f"{target}_rps_range"] = [min(r["rps"] for r in mine), max(r["rps"] for r in mine)]
+            for key in ("p50", "p90", "p99", "max"):
+                row[f"{target}_{key}_ms"] = _median(r["latency_ms"][key] for r in mine)
+            row[f"{target}_cpu_ms_per_request"] = {
+                group: _median(r["cpu_ms_per_request"][group] for r in mine)
+                for group in ("gunicorn", "postgres", "redis", "wrk")
+            }
+        paired = [
+            app["rps"] / by_target["bare"][round_no]["rps"]
+            for round_no, app in by_target["app"].items()
+            if round_no in by_target["bare"]
+        ]
+        row["ratio"] = round(statistics.median(paired), 3)
+        row["ratio_by_round"] = [round(r, 3) for r in paired]
+        table[str(connections)] = row
+    return table
+
+
+def _median(values) -> float:
+    return round(statistics.median(list(values)), 2)
+
+
+def goals(table: dict) -> dict:
+    row = table.get(str(GOAL_CONNECTIONS))
+    if row is None:
+        return {}
+    return {
+        "connections": GOAL_CONNECTIONS,
+        "throughput_ratio": {
+            "goal_min": GOAL_RATIO,
+            "measured": row["ratio"],
+            "met": row["ratio"] >= GOAL_RATIO,
+        },
+        "p99_ms": {
+            "goal_max": GOAL_P99_MS,
+            "measured": row["app_p99_ms"],
+            "met": row["app_p99_ms"] <= GOAL_P99_MS,
+        },
+    }
+
+
+def run() -> dict:
+    benchlib.require_postgres()
+    benchlib.require_wrk()
+    settings = Settings()
+    settings.ratelimit_storage = ratelimit_storage()
+    runs = []
+    with benchlib.scratch_database("page") as url, tempfile.TemporaryDirectory() as tmp:
+        print(f"seeding {settings.stamps:,} stamps …", flush=True)
+        paths = seed_database(url, settings.stamps)
+        paths_file = Path(tmp) / "paths.txt"
+        paths_file.write_text("\n".join(paths) + "\n")
+        ctx = Context(url, paths, paths_file, Path(tmp), settings, ScanCounter(url))
+        try:
+            for round_no in range(1, settings.rounds + 1):
+                for connections in settings.connections:
+                    for target in ("app", "bare"):  # alternated, so drift hits both alike
+                        result = measure(ctx, target, connections, round_no)
+                        runs.append(result)
+                        print(progress(result), flush=True)
+        finally:
+            ctx.scans.engine.dispose()
+    table = aggregate(runs, settings)
+    return {
+        "settings": {
+            **{k: v for k, v in vars(settings).items()},
+            "gunicorn_args": settings.gunicorn_args(),
+        },
+        "page_bytes": {
+            "app_median": ctx.page_bytes,
+            "app_min": min(ctx.page_sizes),
+            "app_max": max(ctx.page_sizes),
+        },
+        "summary": table,
+        "goals": goals(table),
+        "all_checks_ok": all(r["checks"]["ok"] for r in runs),
+        # The work tree is shared: if the measured code changed between runs, say so.
+        "code_fingerprints": sorted({r["code_fingerprint"] for r in runs}),
+        "runs": runs,
+    }
+
+
+def progress(result: dict) -> str:
+    lat = result["latency_ms"]
+    mark = "ok" if result["checks"]["ok"] else f"CHECK FAILED {result['checks']}"
+    return (
+        f"  {result['target']:<4} c={result['connections']:<3} {result['rps']:>8.1f} req/s  "
+        f"p50 {lat['p50']:>7.2f} ms  p99 {lat['p99']:>7.2f} ms  "
+        f"(others {result['other_cpu_share']:.0%}, steal {result['steal_share']:.0%})  {mark}"
+    )
+
+
+def print_table(result: dict) -> None:
+    print(f"\nStamp page vs bare Flask (page {result['page_bytes']['app_median']} bytes)")
+    print(
+        f"{'conns':>5} {'app req/s':>10} {'bare req/s':>11} {'ratio':>6} "
+        f"{'app p50':>8} {'app p99':>8} {'bare p50':>9} {'bare p99':>9}  (ms)"
+    )
+    for connections, row in result["summary"].items():
+        print(
+            f"{connections:>5} {row['app_rps']:>10.1f} {row['bare_rps']:>11.1f} "
+            f"{row['ratio']:>6.2f} {row['app_p50_ms']:>8.2f} {row['app_p99_ms']:>8.2f} "
+            f"{row['bare_p50_ms']:>9.2f} {row['bare_p99_ms']:>9.2f}"
+        )
+    goal = result["goals"]
+    if goal:
+        ratio, p99 = goal["throughput_ratio"], goal["p99_ms"]
+        print(
+            f"goals at {goal['connections']} connections: ratio {ratio['measured']:.2f} "
+            f"(≥ {ratio['goal_min']:.2f}: {'met' if ratio['met'] else 'MISSED'}), "
+            f"p99 {p99['measured']:.1f} ms (≤ {p99['goal_max']:.0f}: "
+            f"{'met' if p99['met'] else 'MISSED'})"
+        )
+    if len(result["code_fingerprints"]) > 1:
+        print("WARNING: the measured code changed during the run (code_fingerprints in page.json)")
+    print(
+        "checks (no errors, only 200s, one scan per 200): "
+        + ("all ok" if result["all_checks_ok"] else "FAILED, see page.json")
+    )
+
+
+def main() -> None:
+    result = run()
+    path = benchlib.write_result("page", result)
+    print_table(result)
+    print(f"wrote {path.relative_to(benchlib.PROJECT_ROOT)}")
+    if not result["all_checks_ok"]:
+        raise SystemExit("bench_page: some checks failed (see bench/results/page.json)")
+
+
+if __name__ == "__main__":
+    main()

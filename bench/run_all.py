@@ -1,0 +1,138 @@
+"""`make bench`: every benchmark in turn, each writing bench/results/<name>.json, then a summary.
+
+Each runs in its own process (as `python bench/<script>.py`), so one benchmark's imports, caches
+and database connections never colour the next one's figures. Prerequisites are checked first,
+so a missing wrk or PostgreSQL fails in a second with the fix, not after minutes of work.
+A failing benchmark does not stop the others; the exit status is non-zero if any failed.
+
+BENCH_ONLY=page,serials runs a subset.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import time
+
+import benchlib
+
+BENCHMARKS = {  # name of the result file: script
+    "serials": "bench_serials.py",
+    "page": "bench_page.py",
+    "pdf": "bench_pdf.py",
+}
+
+
+def selected() -> dict[str, str]:
+    only = os.environ.get("BENCH_ONLY")
+    if not only:
+        return BENCHMARKS
+    names = {name.strip() for name in only.split(",")}
+    unknown = names - BENCHMARKS.keys()
+    if unknown:
+        raise SystemExit(f"bench: unknown BENCH_ONLY names {sorted(unknown)}; known: {BENCHMARKS}")
+    return {name: script for name, script in BENCHMARKS.items() if name in names}
+
+
+def run(name: str, script: str) -> str | None:
+    """Run one benchmark; None when it succeeded, else why it failed."""
+    path = benchlib.PROJECT_ROOT / "bench" / script
+    if not path.exists():
+        return f"{path.relative_to(benchlib.PROJECT_ROOT)} does not exist"
+    print(f"\n=== {name}: {script} ===", flush=True)
+    start = time.monotonic()
+    done = subprocess.run([sys.executable, str(path)], cwd=benchlib.PROJECT_ROOT, check=False)
+    print(f"=== {name}: {time.monotonic() - start:.0f} s, exit {done.returncode} ===", flush=True)
+    return None if done.returncode == 0 else f"exited with status {done.returncode}"
+
+
+def load(name: str) -> dict | None:
+    path = benchlib.RESULTS_DIR / f"{name}.json"
+    return json.loads(path.read_text()) if path.exists() else None
+
+
+def verdict(met: bool | None) -> str:
+    return {True: "met", False: "MISSED", None: "?"}[met]
+
+
+def summarise_page(result: dict) -> list[str]:
+    lines = []
+    for connections, row in result["summary"].items():
+        lines.append(
+            f"  {connections:>3} connections: app {row['app_rps']:.0f} req/s vs bare "
+            f"{row['bare_rps']:.0f} ({row['ratio']:.0%}); app p50 {row['app_p50_ms']:.1f} ms, "
+            f"p99 {row['app_p99_ms']:.1f} ms"
+        )
+    if len(result.get("code_fingerprints", [])) > 1:
+        lines.append("  WARNING: the code changed during the run; re-run for clean figures")
+    goal = result.get("goals") or {}
+    if goal:
+        ratio, p99 = goal["throughput_ratio"], goal["p99_ms"]
+        lines.append(
+            f"  goal ratio ≥ {ratio['goal_min']:.0%}: {verdict(ratio['met'])}; "
+            f"goal p99 ≤ {p99['goal_max']:.0f} ms: {verdict(p99['met'])}"
+        )
+    return lines
+
+
+def summarise_serials(result: dict) -> list[str]:
+    lines = [
+        f"  run {n}: {run['total_s']:.2f} s (generation {run.get('serial_generation_s', 0):.2f} s, "
+        f"insert {run.get('insert_s', 0):.2f} s)"
+        for n, run in enumerate(result["runs"], 1)
+    ]
+    lines.append(f"  goal ≤ {result['goal_seconds']:.0f} s: {verdict(result['goal_met'])}")
+    return lines
+
+
+def summarise_other(result: dict) -> list[str]:
+    """Results of benchmarks this file does not know in detail: their top-level figures."""
+    skip = {"benchmark", "measured_at", "date", "revision", "machine", "code_fingerprint"}
+    lines = []
+    for key, value in result.items():
+        if key in skip:
+            continue
+        if isinstance(value, int | float | str | bool) or value is None:
+            lines.append(f"  {key}: {value}")
+        elif isinstance(value, dict) and all(
+            isinstance(v, int | float | str | bool) for v in value.values()
+        ):
+            lines.append(f"  {key}: " + ", ".join(f"{k}={v}" for k, v in value.items()))
+    return lines
+
+
+def print_summary(names: list[str], failures: dict[str, str]) -> None:
+    print("\n=== summary ===")
+    for name in names:
+        result = load(name)
+        if name in failures:
+            print(f"{name}: FAILED ({failures[name]})")
+            continue
+        when = (result.get("measured_at") or result.get("date")) if result else None
+        print(f"{name}: bench/results/{name}.json ({when or 'no result file'})")
+        summarise = {"page": summarise_page, "serials": summarise_serials}.get(
+            name, summarise_other
+        )
+        for line in summarise(result) if result else ["  no result file"]:
+            print(line)
+
+
+def main() -> None:
+    chosen = selected()
+    benchlib.require_postgres()
+    if "page" in chosen:
+        benchlib.require_wrk()
+    failures = {}
+    for name, script in chosen.items():
+        problem = run(name, script)
+        if problem:
+            failures[name] = problem
+    print_summary(list(chosen), failures)
+    if failures:
+        raise SystemExit(f"bench: {len(failures)} benchmark(s) failed: {', '.join(failures)}")
+
+
+if __name__ == "__main__":
+    main()
