@@ -140,6 +140,12 @@ def load(app, test_config: dict | None = None) -> None:
             "SECRET_KEY is too short for production: use at least 32 random characters."
         )
 
+    if production and not app.config["BASE_URL"].startswith("https://"):
+        raise ConfigError(
+            "BASE_URL must be an https:// address in production: it is printed in every QR stamp "
+            "and GS1-conformant resolvers are reached over HTTPS (e.g. "
+            "BASE_URL=https://truyxuat.dongnai.gov.vn)."
+        )
     if production:
         app.config["SESSION_COOKIE_SECURE"] = True
         app.config["REMEMBER_COOKIE_SECURE"] = True

@@ -20,9 +20,19 @@ def test_production_refuses_a_short_secret_key(monkeypatch):
         create_app({"DATABASE_URL": "sqlite://"})
 
 
+def test_production_refuses_a_plain_http_base_url(monkeypatch):
+    """Stamps print BASE_URL; GS1's resolver checks require https (isHttps, tlsOK)."""
+    monkeypatch.setenv("APP_ENV", "production")
+    monkeypatch.setenv("SECRET_KEY", "k" * 48)
+    monkeypatch.setenv("BASE_URL", "http://truyxuat.dongnai.gov.vn")
+    with pytest.raises(ConfigError, match="https"):
+        create_app({"DATABASE_URL": "sqlite://"})
+
+
 def test_production_hardens_cookies(monkeypatch):
     monkeypatch.setenv("APP_ENV", "production")
     monkeypatch.setenv("SECRET_KEY", "k" * 48)
+    monkeypatch.setenv("BASE_URL", "https://truyxuat.dongnai.gov.vn")
     app = create_app({"DATABASE_URL": "sqlite://"})
     assert app.config["SESSION_COOKIE_SECURE"] is True
     assert app.config["SESSION_COOKIE_HTTPONLY"] is True

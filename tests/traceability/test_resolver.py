@@ -20,7 +20,7 @@ from sqlalchemy import func, select
 
 from core.extensions import db
 from tests import factories
-from tests.conftest import shared_path
+from tests.conftest import make_test_app, shared_path
 from traceability.gs1.digital_link import parse_digital_link, uri_escape
 from traceability.gs1.gtin import check_digit
 from traceability.stamps import services
@@ -136,10 +136,14 @@ def test_validDL_stamp_uri_has_one_primary_key_and_a_14_digit_gtin(stamped):
     assert link.get("21") == stamped.stamp.serial and link.get("10") == "LOT-2026/11"
 
 
-def test_isHttps_tlsOK_httpVersion_are_the_deployment(app):
-    """TLS and HTTP/1.1+ come from the reverse proxy (docs/operations.md); the URIs we print
-    use BASE_URL, which must be https in production."""
-    assert app.config["BASE_URL"].startswith("https://")
+def test_isHttps_tlsOK_httpVersion_are_the_deployment(stamped, tmp_path):
+    """TLS and HTTP/1.1+ come from the reverse proxy (docs/operations.md). What we print is
+    ours: stamps carry BASE_URL, and production refuses to start unless it is https."""
+    from core.config import ConfigError
+
+    assert stamped.dl.startswith("https://")
+    with pytest.raises(ConfigError, match="https"):
+        make_test_app("sqlite://", tmp_path, APP_ENV="production", BASE_URL="http://example.vn")
 
 
 def test_rdFile_description_file(client):
