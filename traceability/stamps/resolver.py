@@ -47,6 +47,7 @@ from wtforms import FileField, HiddenField, StringField, TextAreaField
 from core.db import on_rollback
 from core.errors import DomainError, ValidationFailed
 from core.extensions import csrf, db, limiter
+from core.forms import attach_errors
 from core.web import has_login_cookie
 from traceability import images
 from traceability.gs1.digital_link import DigitalLinkError, parse_digital_link_path
@@ -485,21 +486,13 @@ def report(rest: str):
             db.session.commit()
         except DomainError as exc:
             db.session.rollback()
-            _attach(form, exc)
+            if isinstance(exc, ValidationFailed):
+                attach_errors(form, exc)
+            else:
+                form.form_errors.append(str(exc))
         else:
             return render_template("consumer/report_done.html", back=back)
     return render_template("consumer/report.html", form=form, found=found, req=req, back=back)
-
-
-def _attach(form: FlaskForm, exc: DomainError) -> None:
-    for name, messages in exc.errors.items() if isinstance(exc, ValidationFailed) else []:
-        field = getattr(form, name, None)
-        target = field.errors if field is not None else form.form_errors
-        if isinstance(target, tuple):
-            target = field.errors = list(target)
-        target.extend(str(m) for m in messages)
-    if not isinstance(exc, ValidationFailed):
-        form.form_errors.append(str(exc))
 
 
 def report_photo_dir() -> Path:

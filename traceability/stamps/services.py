@@ -33,7 +33,6 @@ from traceability.models import Batch, Product
 from traceability.stamps import render
 from traceability.stamps.models import (
     CounterfeitReport,
-    RenderState,
     ReportState,
     Scan,
     Stamp,
@@ -317,13 +316,6 @@ def _csv(value: str) -> str:
     return value
 
 
-def mark_render_started(order: StampOrder) -> None:
-    order.render_state = RenderState.RENDERING
-    order.render_started_at = utcnow()
-    order.rendered_count = 0
-    order.render_error = ""
-
-
 # --- lifecycle -----------------------------------------------------------------------------
 
 
@@ -348,22 +340,31 @@ def _stamps_in_range(order: StampOrder, first: int | None, last: int | None):
     return first, last
 
 
-def activate_stamps(order: StampOrder, actor: User, first=None, last=None) -> int:
-    """Release issued stamps (all, or numbers first..last of the order); returns how many."""
+def _change_stamps(order: StampOrder, actor: User, first, last, *, still, values, action, **detail):
+    """Change the order's stamps numbered first..last that are still in a state, and audit it."""
     if not access.can_write(actor, order):
         raise NotFound(_l("Not found."))
     first, last = _stamps_in_range(order, first, last)
     result = db.session.execute(
         update(Stamp)
-        .where(
-            Stamp.order_id == order.id,
-            Stamp.seq.between(first, last),
-            Stamp.state == StampState.ISSUED,
-        )
-        .values(state=StampState.ACTIVE, activated_at=utcnow())
+        .where(Stamp.order_id == order.id, Stamp.seq.between(first, last), still)
+        .values(**values)
     )
-    audit.record(actor, "stamps.activate", order, first=first, last=last, count=result.rowcount)
+    audit.record(actor, action, order, first=first, last=last, count=result.rowcount, **detail)
     return result.rowcount
+
+
+def activate_stamps(order: StampOrder, actor: User, first=None, last=None) -> int:
+    """Release issued stamps (all, or numbers first..last of the order); returns how many."""
+    return _change_stamps(
+        order,
+        actor,
+        first,
+        last,
+        still=Stamp.state == StampState.ISSUED,
+        values={"state": StampState.ACTIVE, "activated_at": utcnow()},
+        action="stamps.activate",
+    )
 
 
 def void_stamps(order: StampOrder, actor: User, reason: str, first=None, last=None) -> int:
@@ -377,20 +378,16 @@ def void_stamps(order: StampOrder, actor: User, reason: str, first=None, last=No
     elif len(reason) > 200:
         errors.add("reason", _l("Keep the reason under %(n)s characters.", n=200))
     errors.raise_if_any()
-    first, last = _stamps_in_range(order, first, last)
-    result = db.session.execute(
-        update(Stamp)
-        .where(
-            Stamp.order_id == order.id,
-            Stamp.seq.between(first, last),
-            Stamp.state != StampState.VOID,
-        )
-        .values(state=StampState.VOID, voided_at=utcnow(), void_reason=reason)
+    return _change_stamps(
+        order,
+        actor,
+        first,
+        last,
+        still=Stamp.state != StampState.VOID,
+        values={"state": StampState.VOID, "voided_at": utcnow(), "void_reason": reason},
+        action="stamps.void",
+        reason=reason,
     )
-    audit.record(
-        actor, "stamps.void", order, first=first, last=last, count=result.rowcount, reason=reason
-    )
-    return result.rowcount
 
 
 def void_stamp(stamp: Stamp, actor: User, reason: str) -> int:
@@ -429,9 +426,12 @@ def client_hash(ip: str | None, user_agent: str) -> str:
     The salt is derived from SECRET_KEY, so the hash cannot be reversed by trying all IPv4
     addresses without the server's secret.
     """
+    return _hash_client(ip, client_family(user_agent))
+
+
+def _hash_client(ip: str | None, family: str) -> str:
     salt = _client_salt(current_app.config["SECRET_KEY"])
-    message = f"{ip or ''}|{client_family(user_agent)}".encode()
-    return hmac.new(salt, message, hashlib.sha256).hexdigest()[:24]
+    return hmac.new(salt, f"{ip or ''}|{family}".encode(), hashlib.sha256).hexdigest()[:24]
 
 
 # --- what consumers see: cached product and batch cards -----------------------------------
@@ -641,10 +641,6 @@ class Resolution:
     first_place: tuple[float, float] | None = None
     scan_id: int | None = None
 
-    @property
-    def published(self) -> bool:
-        return self.product is not None
-
 
 def _resolve_cards(gtin: str, lot: str | None, serial: str | None) -> Resolution:
     """The product and batch a Digital Link names, from the per-process cards."""
@@ -782,7 +778,8 @@ def record_scan(found: Resolution, *, ip: str | None, user_agent: str) -> Resolu
 
 def _record(found: Resolution, counted, now, *, ip: str | None, user_agent: str) -> Resolution:
     """The verdict for a counted (or void, or unknown) stamp, and the scan row that keeps it."""
-    client = client_hash(ip, user_agent)
+    family = client_family(user_agent)
+    client = _hash_client(ip, family)
     if counted is not None:
         count = counted.scan_count
         found.scans_before = count - 1
@@ -810,7 +807,7 @@ def _record(found: Resolution, counted, now, *, ip: str | None, user_agent: str)
                 "serial": found.serial,
                 "verdict": found.verdict,
                 "reason": reason,
-                "client_family": client_family(user_agent),
+                "client_family": family,
                 "client_hash": client,
             },
         )

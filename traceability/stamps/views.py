@@ -308,64 +308,59 @@ def _back(order_id: int):
     return redirect(url_for("stamps.order_detail", order_id=order_id))
 
 
-@bp.post("/stamps/orders/<int:order_id>/activate")
-@login_required
-def order_activate(order_id: int):
-    order = access.get_for_write(StampOrder, order_id, current_user)
-    form = forms.RangeForm()
+def _change_range(order_id: int, form, change, done, nothing: str):
+    """Apply a range form from the order page; flash how many stamps changed, back to the order."""
     if not form.validate_on_submit():
         _flash_form_errors(form)
         return _back(order_id)
     try:
-        count = services.activate_stamps(order, current_user, form.first.data, form.last.data)
+        count = change(form)
     except ValidationFailed as exc:
         db.session.rollback()
         _flash_errors(exc)
         return _back(order_id)
     db.session.commit()
     if count:
-        flash(
-            ngettext(
-                "%(num)d stamp is now active: scans show it as genuine.",
-                "%(num)d stamps are now active: scans show them as genuine.",
-                count,
-            ),
-            "success",
-        )
+        flash(done(count), "success")
     else:
-        flash(_("No stamps changed: those stamps were already active or void."), "info")
+        flash(nothing, "info")
     return _back(order_id)
+
+
+@bp.post("/stamps/orders/<int:order_id>/activate")
+@login_required
+def order_activate(order_id: int):
+    order = access.get_for_write(StampOrder, order_id, current_user)
+    return _change_range(
+        order_id,
+        forms.RangeForm(),
+        lambda form: services.activate_stamps(order, current_user, form.first.data, form.last.data),
+        lambda count: ngettext(
+            "%(num)d stamp is now active: scans show it as genuine.",
+            "%(num)d stamps are now active: scans show them as genuine.",
+            count,
+        ),
+        _("No stamps changed: those stamps were already active or void."),
+    )
 
 
 @bp.post("/stamps/orders/<int:order_id>/void")
 @login_required
 def order_void(order_id: int):
     order = access.get_for_write(StampOrder, order_id, current_user)
-    form = forms.VoidForm()
-    if not form.validate_on_submit():
-        _flash_form_errors(form)
-        return _back(order_id)
-    try:
-        count = services.void_stamps(
+    return _change_range(
+        order_id,
+        forms.VoidForm(),
+        lambda form: services.void_stamps(
             order, current_user, form.reason.data, form.first.data, form.last.data
-        )
-    except ValidationFailed as exc:
-        db.session.rollback()
-        _flash_errors(exc)
-        return _back(order_id)
-    db.session.commit()
-    if count:
-        flash(
-            ngettext(
-                "%(num)d stamp is now void: scans of it warn the consumer.",
-                "%(num)d stamps are now void: scans of them warn the consumer.",
-                count,
-            ),
-            "success",
-        )
-    else:
-        flash(_("No stamps changed: those stamps were already void."), "info")
-    return _back(order_id)
+        ),
+        lambda count: ngettext(
+            "%(num)d stamp is now void: scans of it warn the consumer.",
+            "%(num)d stamps are now void: scans of them warn the consumer.",
+            count,
+        ),
+        _("No stamps changed: those stamps were already void."),
+    )
 
 
 @bp.post("/stamps/orders/<int:order_id>/render")
