@@ -181,6 +181,9 @@ class Product(Tracked, Base):
     reviewed_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
     reviewed_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
     rejection_reason: Mapped[str] = mapped_column(String(500), default="")
+    # Withdrawn (not deleted) once it has stamps or trace records: hidden from new work, kept for
+    # the records that refer to it.
+    withdrawn_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
 
     producer = relationship(Producer, back_populates="products", lazy="joined")
     images = relationship(
@@ -253,6 +256,7 @@ class Site(Tracked, Base):
     area_ha: Mapped[Decimal | None] = mapped_column(Numeric(12, 4))
     crop_or_species: Mapped[str_short] = mapped_column(default="")
     certifications: Mapped[list] = mapped_column(JSON, default=list)
+    withdrawn_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
 
     producer = relationship(Producer, back_populates="sites", lazy="joined")
     ward = relationship("Ward", lazy="joined")
@@ -287,6 +291,10 @@ class Batch(Tracked, Base):
     quantity: Mapped[Decimal | None] = mapped_column(Numeric(14, 3))
     unit: Mapped[str] = mapped_column(String(20), default="kg")
     notes: Mapped[str] = mapped_column(Text, default="")
+    withdrawn_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
+    # A recall by the Department or the producer: every stamp of the batch says so to consumers.
+    recalled_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
+    recall_notice: Mapped[str] = mapped_column(String(300), default="", server_default="")
 
     product = relationship(Product, back_populates="batches", lazy="joined")
     site = relationship(Site, lazy="joined")

@@ -6,7 +6,7 @@ import datetime as dt
 import enum
 
 from flask_login import UserMixin
-from sqlalchemy import Column, ForeignKey, String, Table, UniqueConstraint
+from sqlalchemy import Column, ForeignKey, Integer, String, Table, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from core.db import Base, UTCDateTime, created_at, intpk, utcnow
@@ -41,6 +41,9 @@ class User(UserMixin, Base):
         ForeignKey("producers.id", ondelete="CASCADE", use_alter=True), index=True
     )
     is_active: Mapped[bool] = mapped_column(default=True)
+    # Raised on logout, password change and deactivation: every earlier session cookie carries the
+    # old number and is refused (core.web.load_user).
+    session_version: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     locale: Mapped[str | None] = mapped_column(String(5))
     created_at: Mapped[created_at]
     last_login_at: Mapped[dt.datetime | None]

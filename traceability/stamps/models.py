@@ -176,6 +176,8 @@ class CounterfeitReport(Base):
     __table_args__ = (Index("ix_counterfeit_reports_state_id", "state", "id"),)
 
     id: Mapped[intpk]
+    # The public reference printed on the thank-you page; the status page is found by it.
+    reference: Mapped[str] = mapped_column(String(16), unique=True)
     at: Mapped[created_at]
     stamp_id: Mapped[int | None] = mapped_column(
         BigInteger, ForeignKey("stamps.id", ondelete="SET NULL")

@@ -12,6 +12,7 @@ import hmac
 import io
 import math
 import os
+import secrets
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -894,6 +895,16 @@ REPORT_TRANSITIONS = {
 }
 
 
+# Report references are read aloud and typed on a phone: no 0/O, 1/I. 32^8 = 2^40 values.
+REPORT_REFERENCE_ALPHABET = "23456789ABCDEFGHJKLMNPQRSTUVWXYZ"
+
+
+def new_report_reference() -> str:
+    """A reference such as BC-7KQ2-M9XD: unguessable enough that a status page needs nothing else."""
+    code = "".join(secrets.choice(REPORT_REFERENCE_ALPHABET) for _ in range(8))
+    return f"BC-{code[:4]}-{code[4:]}"
+
+
 def create_report(found: Resolution, data: dict, *, client: str) -> CounterfeitReport:
     errors = FieldErrors()
     message = str(data.get("message") or "").strip()
@@ -910,6 +921,7 @@ def create_report(found: Resolution, data: dict, *, client: str) -> CounterfeitR
             errors.add(name, _l("Keep this under %(n)s characters.", n=limit))
     errors.raise_if_any()
     report = CounterfeitReport(
+        reference=new_report_reference(),
         stamp_id=found.stamp.id if found.stamp is not None else None,
         producer_id=found.product.producer_id if found.product is not None else None,
         gtin=found.gtin,
