@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import datetime as dt
 from urllib.parse import urlsplit
 
 from flask import (
@@ -19,6 +18,7 @@ from flask import (
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
+from core import formatting
 from core.extensions import db, login_manager
 
 bp = Blueprint("web", __name__)
@@ -141,15 +141,6 @@ def security_headers(response):
     return response
 
 
-def format_date(value: dt.date | None) -> str:
-    if value is None:
-        return "—"
-    from flask_babel import format_date as babel_format_date
-
-    # Vietnamese write dates day first with a four-digit year (23/11/2026).
-    return babel_format_date(value, "dd/MM/yyyy")
-
-
 def stream_in_app_context(make_chunks):
     """Stream a body that reads the database after the view has returned (large CSV files).
 
@@ -174,14 +165,6 @@ def stream_in_app_context(make_chunks):
     return generate()
 
 
-def format_datetime(value: dt.datetime | None) -> str:
-    if value is None:
-        return "—"
-    from flask_babel import format_datetime as babel_format_datetime
-
-    return babel_format_datetime(value, "dd/MM/yyyy HH:mm")
-
-
 def init_app(app: Flask) -> None:
     from flask_babel import get_locale
 
@@ -192,8 +175,10 @@ def init_app(app: Flask) -> None:
     app.register_blueprint(bp)
     app.after_request(security_headers)
     app.jinja_env.globals.update(get_locale=get_locale, is_safe_redirect=is_safe_redirect)
-    app.jinja_env.filters["date"] = format_date
-    app.jinja_env.filters["datetime"] = format_datetime
+    app.jinja_env.filters["date"] = formatting.date_filter
+    app.jinja_env.filters["datetime"] = formatting.datetime_filter
+    app.jinja_env.filters["num"] = formatting.number_filter
+    app.jinja_env.filters["qty"] = formatting.quantity_filter
     app.jinja_env.filters["reject_page"] = _reject_page
 
 
