@@ -1,8 +1,16 @@
 """The JSON API under /api/v1 (flask-smorest), OpenAPI at /api/openapi.json, docs at /api/docs."""
 
-from flask import Flask
+from flask import Flask, current_app
 
 from core.extensions import api, csrf, limiter
+
+# The limiter is one extension shared by every app the process creates (tests create many): a
+# blueprint gets its limit once, read from whichever app serves the request.
+_limited: set[str] = set()
+
+
+def _api_limit() -> str:
+    return current_app.config["RATELIMIT_API"]
 
 
 def init_app(app: Flask) -> None:
@@ -13,5 +21,7 @@ def init_app(app: Flask) -> None:
         blp = module.blp
         # Token-authenticated, never cookie-authenticated: CSRF does not apply.
         csrf.exempt(blp)
-        limiter.limit(lambda: app.config["RATELIMIT_API"])(blp)
+        if blp.name not in _limited:
+            limiter.limit(_api_limit)(blp)
+            _limited.add(blp.name)
         api.register_blueprint(blp)
