@@ -83,6 +83,10 @@ def quantity_filter(value, unit: str | None = None) -> str:
 
 
 def date_filter(value: dt.date | None) -> str:
+    if isinstance(value, dt.datetime) and value.tzinfo is not None:
+        from flask_babel import get_timezone
+
+        value = value.astimezone(get_timezone())  # the reader's day, not UTC's
     return format_date(value, _locale())
 
 
