@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
-from flask import g, request
+from functools import cache
+
+from apispec.ext.marshmallow.common import resolve_schema_instance
+from flask import current_app, g, request
 from flask_babel import lazy_gettext as _l
 from flask_smorest import Blueprint, abort
 from sqlalchemy import func, select
@@ -42,9 +45,52 @@ def current_api_user():
     return g.api_user
 
 
+# Read by core.web.select_locale on every request; not a filter of any operation.
+ANY_OPERATION_QUERY = frozenset({"lang"})
+
+
+@cache
+def documented_query(view_class: type, method: str) -> frozenset[str]:
+    """The query parameters an operation documents: its query schemas' and pagination's fields."""
+    function = getattr(view_class, method, None)
+    doc = getattr(function, "_apidoc", {})
+    params = [p for p in doc.get("arguments", {}).get("parameters", []) if p["in"] == "query"]
+    if "pagination" in doc:
+        params.append(doc["pagination"]["parameters"])
+    names = set(ANY_OPERATION_QUERY)
+    for param in params:
+        schema = resolve_schema_instance(param["schema"])
+        names.update(f.data_key or n for n, f in schema.fields.items() if not f.dump_only)
+    return frozenset(names)
+
+
+def refuse_unknown_query() -> None:
+    """One check for every operation: a query parameter it does not document is a 422.
+
+    The schemas cannot do it themselves: webargs excludes unknown query fields because the
+    pagination parameters are parsed from the same query string by a schema of their own.
+    """
+    view = current_app.view_functions.get(request.endpoint)
+    view_class = getattr(view, "view_class", None)
+    if view_class is None or not request.args:
+        return
+    method = request.method.lower()
+    if method == "head" and not hasattr(view_class, "head"):
+        method = "get"
+    unknown = sorted(set(request.args) - documented_query(view_class, method))
+    if unknown:
+        abort(
+            422,
+            message=str(_l("Unknown query parameter: %(names)s.", names=", ".join(unknown))),
+            # marshmallow's own words for an unknown field, as in JSON bodies
+            messages={"query": {name: ["Unknown field."] for name in unknown}},
+        )
+
+
 def api_blueprint(name: str, import_name: str, url_prefix: str, description: str) -> Blueprint:
     blp = Blueprint(name, import_name, url_prefix=url_prefix, description=description)
     blp.before_request(authenticate)
+    blp.before_request(refuse_unknown_query)
     return blp
 
 
@@ -53,7 +99,10 @@ def paginate_select(stmt, pagination_parameters):
     total = db.session.scalar(select(func.count()).select_from(stmt.order_by(None).subquery()))
     pagination_parameters.item_count = total
     page, size = pagination_parameters.page, pagination_parameters.page_size
-    return db.session.scalars(stmt.limit(size).offset((page - 1) * size)).unique().all()
+    offset = (page - 1) * size
+    if offset >= total:
+        return []  # past the last page (which may be past what an OFFSET can hold)
+    return db.session.scalars(stmt.limit(size).offset(offset)).unique().all()
 
 
 def commit():

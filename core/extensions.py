@@ -8,6 +8,7 @@ from flask_limiter.util import get_remote_address
 from flask_login import LoginManager
 from flask_migrate import Migrate
 from flask_smorest import Api
+from flask_smorest.pagination import PaginationMetadataSchema
 from flask_sqlalchemy import SQLAlchemy
 from flask_wtf import CSRFProtect
 
@@ -28,6 +29,18 @@ class JsonApi(Api):
 
     def _register_error_handlers(self):
         pass
+
+    def _register_pagination_header(self):
+        # X-Pagination carries JSON text ({"total": 12, "page": 1, …}), not a header "object"
+        # (which OpenAPI serialises as total,12,page,1): describe it as JSON content.
+        self.spec.components.header(
+            "PAGINATION",
+            {
+                "description": "Pagination metadata, as JSON",
+                "content": {"application/json": {"schema": PaginationMetadataSchema}},
+            },
+            lazy=True,
+        )
 
 
 db = SQLAlchemy(model_class=Base)

@@ -3,6 +3,7 @@
 from marshmallow import Schema, fields
 from marshmallow.validate import OneOf
 
+from core.fields import Date
 from core.wards.models import AreaGroup, RolloutPhase, WardKind
 
 
@@ -30,9 +31,9 @@ class WardQuery(Schema):
     kind = fields.String(validate=OneOf([k.value for k in WardKind]))
     group = fields.String(validate=OneOf([g.value for g in AreaGroup]))
     rollout_phase = fields.String(validate=OneOf([p.value for p in RolloutPhase]))
-    on = fields.Date(metadata={"description": "Names and types as of this date"})
+    on = Date(metadata={"description": "Names and types as of this date"})
 
 
 class WardRolloutIn(Schema):
     rollout_phase = fields.String(required=True, validate=OneOf([p.value for p in RolloutPhase]))
-    rollout_started_on = fields.Date(allow_none=True, load_default=None)
+    rollout_started_on = Date(allow_none=True, load_default=None)

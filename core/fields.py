@@ -1,0 +1,63 @@
+"""Bounded input fields for API schemas: what the database can hold, refused with 422 otherwise.
+
+An id or integer filter above the database's INTEGER, a date the calendar arithmetic cannot move
+past, or a list of any length would reach the database or `datetime` and fail there as a server
+error; these fields refuse them while parsing. The URL converter for `<int:…>` uses the same bound
+(`core.web.BoundedIntConverter`).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from marshmallow import fields
+from marshmallow.validate import Length, Range
+
+INT_MAX = 2**31 - 1  # PostgreSQL INTEGER; SQLite would take more, the ids never do
+INT_MIN = -(2**31)
+DATE_MIN = dt.date(1900, 1, 1)
+DATE_MAX = dt.date(2999, 12, 31)
+LIST_MAX = 50
+
+
+class Int(fields.Integer):
+    """An integer that fits the database's INTEGER column (documented as minimum/maximum)."""
+
+    def __init__(self, *, minimum: int = INT_MIN, maximum: int = INT_MAX, **kwargs):
+        validate = kwargs.pop("validate", None)
+        validators = [Range(min=minimum, max=maximum)]
+        if validate is not None:
+            validators.extend(validate if isinstance(validate, list) else [validate])
+        super().__init__(validate=validators, **kwargs)
+
+
+class Id(Int):
+    """A row id: 1 to INT_MAX."""
+
+    def __init__(self, **kwargs):
+        super().__init__(minimum=1, **kwargs)
+
+
+class Date(fields.Date):
+    """An ISO date between 1900-01-01 and 2999-12-31."""
+
+    def __init__(self, **kwargs):
+        metadata = dict(kwargs.pop("metadata", None) or {})
+        metadata.setdefault("x-minimum", DATE_MIN.isoformat())
+        metadata.setdefault("x-maximum", DATE_MAX.isoformat())
+        super().__init__(validate=_date_range, metadata=metadata, **kwargs)
+
+
+def _date_range(value: dt.date) -> None:
+    Range(min=DATE_MIN, max=DATE_MAX)(value)
+
+
+class List(fields.List):
+    """A list of at most `max_items` items (LIST_MAX by default)."""
+
+    def __init__(self, cls_or_instance, *, max_items: int = LIST_MAX, **kwargs):
+        validate = kwargs.pop("validate", None)
+        validators = [Length(max=max_items)]
+        if validate is not None:
+            validators.extend(validate if isinstance(validate, list) else [validate])
+        super().__init__(cls_or_instance, validate=validators, **kwargs)
