@@ -5,6 +5,7 @@ from __future__ import annotations
 import importlib
 
 from flask import Flask
+from werkzeug.middleware.proxy_fix import ProxyFix
 
 from core.config import PROJECT_ROOT
 
@@ -18,13 +19,21 @@ def create_app(test_config: dict | None = None) -> Flask:
         template_folder=str(PROJECT_ROOT / "templates"),
         static_folder=str(PROJECT_ROOT / "static"),
     )
-    from core import cli, config, web
+    from core import cli, config, edge, web
     from core.accounts import views as account_views
     from core.errors import register_error_handlers
     from core.extensions import babel, csrf, db, limiter, login_manager, migrate
     from core.wards import views as ward_views
 
+    # Before any route is added: every <int:…> is bounded by the database's INTEGER.
+    app.url_map.converters["int"] = edge.BoundedIntConverter
     config.load(app, test_config)
+    if app.config["PROXY_COUNT"]:
+        # Behind PROXY_COUNT reverse proxies: the client's address (rate limits, scan identity),
+        # scheme and host come from the headers they set; without proxies those headers are
+        # whatever the client sent, so they are ignored.
+        hops = app.config["PROXY_COUNT"]
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops)
     db.init_app(app)
     migrate.init_app(app, db, directory=str(PROJECT_ROOT / "migrations"))
     login_manager.init_app(app)
@@ -34,6 +43,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     babel.init_app(app, locale_selector=web.select_locale, timezone_selector=web.select_timezone)
 
     web.init_app(app)
+    edge.init_app(app)
     register_error_handlers(app)
     app.register_blueprint(account_views.bp)
     app.register_blueprint(account_views.admin_bp)

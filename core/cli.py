@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import click
-from flask import Flask
+from flask import Flask, current_app
 from sqlalchemy import select
 
 from core.accounts import services as accounts
 from core.accounts.models import ApiToken, Role, User
+from core.config import base_url_warning
 from core.errors import DomainError
 from core.extensions import db
 from core.wards import services as wards
@@ -53,6 +54,23 @@ def create_user_command(email, full_name, role, ward_codes, password):
     click.echo(f"created {user.role.value} {user.email}")
 
 
+@users_cli.command("reset-link")
+@click.option("--email", required=True)
+def reset_link_command(email):
+    """Print a one-time password-reset link (e.g. for an admin who forgot their password)."""
+    user = db.session.scalar(select(User).where(User.email == accounts.normalise_email(email)))
+    if user is None:
+        raise click.ClickException(f"no user with email {email}")
+    try:
+        token = accounts.create_reset_token(user, None)
+    except DomainError as exc:
+        fail(exc)
+    db.session.commit()
+    hours = accounts.reset_link_max_age() // 3600
+    click.echo(f"{current_app.config['BASE_URL'].rstrip('/')}/reset/{token}")
+    click.echo(f"valid once, for {hours} hours", err=True)
+
+
 @tokens_cli.command("create")
 @click.option("--email", required=True, help="The user the token acts for.")
 @click.option("--name", required=True, help="What the token is for, e.g. 'ERP sync'.")
@@ -94,6 +112,16 @@ def list_tokens_command(email):
         click.echo(f"{t.token_prefix}\t{t.user.email}\t{t.name}\t{state}")
 
 
+@click.command("base-url")
+def base_url_command():
+    """Print the address QR stamps and links use; warn when phones cannot reach it."""
+    click.echo(f"QR stamps and links use BASE_URL={current_app.config['BASE_URL']}")
+    warning = base_url_warning(current_app.config)
+    if warning:
+        click.secho(warning, err=True, fg="yellow", bold=True)
+
+
 def init_app(app: Flask) -> None:
     for group in (wards_cli, users_cli, tokens_cli):
         app.cli.add_command(group)
+    app.cli.add_command(base_url_command)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import secrets
 from pathlib import Path
+from urllib.parse import urlsplit
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 
@@ -19,6 +20,9 @@ PLAIN_ENV_NAMES = (
     "STAMP_FOLDER",
     "JOB_QUEUE",
     "RATELIMIT_STORAGE_URI",
+    "PROXY_COUNT",
+    "HOST",
+    "PORT",
 )
 
 DEV_SECRET_FILE = ".secret_key"  # noqa: S105 - a file name
@@ -36,7 +40,14 @@ def defaults(instance_path: str) -> dict:
         "DOMAINS": ("traceability", "retail", "reports", "api"),
         "DATABASE_URL": f"sqlite:///{Path(instance_path) / 'dongnai.sqlite3'}",
         "REDIS_URL": None,
-        "BASE_URL": "http://127.0.0.1:8000",
+        # Unset: http://127.0.0.1:PORT, the address `make run` serves (see local_base_url).
+        "BASE_URL": None,
+        # Where `make run` binds (HOST, PORT); only used to derive BASE_URL and warn about it.
+        "HOST": "127.0.0.1",
+        "PORT": 8000,
+        # Reverse proxies in front of the service whose X-Forwarded-For/-Proto/-Host are
+        # trusted (werkzeug's ProxyFix); 0 = none, the headers are ignored (they can be forged).
+        "PROXY_COUNT": 0,
         "UPLOAD_FOLDER": str(Path(instance_path) / "uploads"),
         # Rendered stamp PDFs; private (served only to the order's producer and staff).
         "STAMP_FOLDER": str(Path(instance_path) / "stamps"),
@@ -45,6 +56,11 @@ def defaults(instance_path: str) -> dict:
         # REDIS_URL is set, else thread.
         "JOB_QUEUE": None,
         "STAMP_ORDER_MAX": 100_000,
+        # A rendering order without progress for this long has lost its worker and is taken
+        # again; workers sweep for such orders (and pending ones) this often.
+        "STAMP_RENDER_STALE_SECONDS": 120,
+        "STAMP_SWEEP_SECONDS": 30,
+        "STAMP_QUEUE": "stamps",  # the RQ queue's name (one Redis can serve several sites)
         # Explainable suspicion rules (DESIGN §6).
         "STAMP_SUSPICIOUS_SCANS": 10,  # more scans than one item normally gets
         "STAMP_SUSPICIOUS_CLIENTS": 5,  # scanned from this many different networks/phones
@@ -56,8 +72,13 @@ def defaults(instance_path: str) -> dict:
         "RATELIMIT_REPORT": "5 per hour;20 per day",
         "RATELIMIT_RESOLVER": "120 per minute",
         "MAX_CONTENT_LENGTH": 12 * 1024 * 1024,
+        # JSON bodies (the API's) are small; deeper or larger ones are refused before parsing.
+        "MAX_JSON_BYTES": 1024 * 1024,
+        "MAX_JSON_DEPTH": 32,
         "MAX_IMAGE_BYTES": 8 * 1024 * 1024,
         "MAX_IMAGE_PIXELS": 40_000_000,
+        # Photos sent anonymously with a counterfeit report: a phone photo is about 12 MP.
+        "MAX_REPORT_IMAGE_PIXELS": 16_000_000,
         "SESSION_COOKIE_HTTPONLY": True,
         "SESSION_COOKIE_SAMESITE": "Lax",
         "SESSION_COOKIE_NAME": "dn_session",
@@ -116,6 +137,37 @@ def dev_secret_key(instance_path: str) -> str:
     return key
 
 
+def local_base_url(port) -> str:
+    """The development origin: the port `make run` serves on, on this machine only."""
+    return f"http://127.0.0.1:{_whole_number(port, 'PORT')}"
+
+
+LOOPBACK_HOSTS = ("127.0.0.1", "localhost", "::1", "[::1]")
+
+
+def base_url_warning(config) -> str | None:
+    """Why phones will not open the printed stamps, or None: the server listens on the network
+    (HOST) but the QR codes name this machine's loopback address."""
+    host = urlsplit(config["BASE_URL"]).hostname or ""
+    if config.get("HOST", "127.0.0.1") in LOOPBACK_HOSTS or host not in LOOPBACK_HOSTS:
+        return None
+    return (
+        f"WARNING: HOST={config['HOST']} but BASE_URL is {config['BASE_URL']}: phones cannot reach "
+        "127.0.0.1, so the QR codes will not open on them. Set BASE_URL to this machine's LAN "
+        f"address, e.g. BASE_URL=http://192.168.1.20:{config.get('PORT', 8000)}."
+    )
+
+
+def _whole_number(value, name: str) -> int:
+    try:
+        number = int(value)
+    except (TypeError, ValueError):
+        number = -1
+    if number < 0:
+        raise ConfigError(f"{name} must be a whole number, not {value!r}.")
+    return number
+
+
 def load(app, test_config: dict | None = None) -> None:
     """Fill app.config from defaults, the environment and an optional test mapping."""
     app.config.from_mapping(defaults(app.instance_path))
@@ -140,6 +192,13 @@ def load(app, test_config: dict | None = None) -> None:
             "SECRET_KEY is too short for production: use at least 32 random characters."
         )
 
+    if not app.config.get("BASE_URL"):
+        if production:
+            raise ConfigError(
+                "BASE_URL is not set: it is printed in every QR stamp, so production needs the "
+                "public https:// address (e.g. BASE_URL=https://truyxuat.dongnai.gov.vn)."
+            )
+        app.config["BASE_URL"] = local_base_url(app.config["PORT"])
     if production and not app.config["BASE_URL"].startswith("https://"):
         raise ConfigError(
             "BASE_URL must be an https:// address in production: it is printed in every QR stamp "
@@ -153,6 +212,7 @@ def load(app, test_config: dict | None = None) -> None:
 
     app.config["SQLALCHEMY_DATABASE_URI"] = normalise_database_url(app.config["DATABASE_URL"])
     app.config["BASE_URL"] = app.config["BASE_URL"].rstrip("/")
+    app.config["PROXY_COUNT"] = _whole_number(app.config["PROXY_COUNT"], "PROXY_COUNT")
     if not app.config.get("JOB_QUEUE"):
         app.config["JOB_QUEUE"] = "rq" if app.config.get("REDIS_URL") else "thread"
     if not app.config.get("RATELIMIT_STORAGE_URI"):

@@ -10,6 +10,7 @@ from flask import (
     current_app,
     g,
     has_request_context,
+    jsonify,
     redirect,
     render_template,
     request,
@@ -17,15 +18,19 @@ from flask import (
 )
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
+from sqlalchemy import text
+from sqlalchemy.exc import SQLAlchemyError
 
 from core import formatting
+from core.errors import error_body
 from core.extensions import db, login_manager
 
 bp = Blueprint("web", __name__)
 
 LANG_COOKIE = "lang"
 
-# Pages need nothing from other origins; the API docs page is the one exception (inline script).
+# Pages need nothing from other origins, the API docs too (templates/swagger_ui.html has no
+# inline script: static/js/swagger-init.js).
 CSP = (
     "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; "
     "object-src 'none'; base-uri 'self'; form-action 'self'; frame-ancestors 'none'"
@@ -81,10 +86,20 @@ def is_safe_redirect(target: str | None) -> bool:
 
 @login_manager.user_loader
 def load_user(user_id: str):
+    """The user of a session or remember cookie ("id:version", see User.get_id), or None.
+
+    A cookie made before the user's last logout, password change, reset, deactivation or role
+    change carries an older version and is anonymous, wherever it was copied to.
+    """
     from core.accounts.models import User
 
-    user = db.session.get(User, int(user_id))
-    return user if user is not None and user.is_active else None
+    uid, _sep, version = (user_id or "").partition(":")
+    if not (uid.isdigit() and version.isdigit()):
+        return None
+    user = db.session.get(User, int(uid))
+    if user is None or not user.is_active or user.session_version != int(version):
+        return None
+    return user
 
 
 @bp.get("/")
@@ -129,15 +144,26 @@ def set_language(code: str):
 
 @bp.get("/healthz")
 def healthz():
+    """Up only when the database answers: a load balancer takes a 503 instance out of rotation."""
+    try:
+        db.session.execute(text("SELECT 1"))
+    except SQLAlchemyError:
+        current_app.logger.exception("health check: the database is unreachable")
+        db.session.rollback()
+        return jsonify(error_body(503, str(_l("The database is unreachable.")))), 503
     return {"status": "ok"}
+
+
+HSTS = "max-age=31536000; includeSubDomains"
 
 
 def security_headers(response):
     response.headers.setdefault("X-Content-Type-Options", "nosniff")
     response.headers.setdefault("Referrer-Policy", "strict-origin-when-cross-origin")
-    if not request.path.startswith("/api/docs"):
-        response.headers.setdefault("X-Frame-Options", "DENY")
-        response.headers.setdefault("Content-Security-Policy", CSP)
+    response.headers.setdefault("X-Frame-Options", "DENY")
+    response.headers.setdefault("Content-Security-Policy", CSP)
+    if current_app.config["APP_ENV"] == "production":
+        response.headers.setdefault("Strict-Transport-Security", HSTS)
     return response
 
 

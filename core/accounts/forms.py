@@ -11,7 +11,7 @@ from wtforms import (
     StringField,
 )
 from wtforms.fields.choices import SelectChoice
-from wtforms.validators import DataRequired, Email, Length, NumberRange, Optional
+from wtforms.validators import DataRequired, Email, EqualTo, Length, NumberRange, Optional
 
 from core.accounts.models import Role
 
@@ -54,6 +54,27 @@ class UserForm(FlaskForm):
         ],
     )
     wards = SelectMultipleField(_l("Wards (officers)"), choices=[], validate_choice=False)
+
+
+class UserEditForm(FlaskForm):
+    """An admin edits an account; a producer account's role cannot be changed (see the view)."""
+
+    full_name = StringField(_l("Full name"), validators=[DataRequired(), Length(max=120)])
+    role = SelectField(
+        _l("Role"), choices=[SelectChoice(r.value, label) for r, label in ROLE_LABELS.items()]
+    )
+    wards = SelectMultipleField(_l("Wards (officers)"), choices=[], validate_choice=False)
+
+
+class ResetPasswordForm(FlaskForm):
+    new_password = PasswordField(_l("New password"), validators=[DataRequired(), Length(max=200)])
+    confirm_password = PasswordField(
+        _l("New password again"),
+        validators=[
+            DataRequired(),
+            EqualTo("new_password", message=_l("The two passwords are not the same.")),
+        ],
+    )
 
 
 class EmptyForm(FlaskForm):

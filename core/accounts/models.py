@@ -51,6 +51,10 @@ class User(UserMixin, Base):
     producer = relationship("Producer", foreign_keys=[producer_id], lazy="joined")
     wards = relationship("Ward", secondary=officer_wards, lazy="selectin", order_by="Ward.code")
 
+    def get_id(self) -> str:
+        """What Flask-Login keeps in the session and remember cookies: "id:session_version"."""
+        return f"{self.id}:{self.session_version or 0}"
+
     @property
     def is_staff(self) -> bool:
         """Department staff and admins see every producer's records."""

@@ -120,14 +120,13 @@ def browser():
             browser.close()
 
 
-@pytest.fixture
-def phone(browser, live_server):
-    """A page on a phone-sized, touch, Vietnamese browser, pointed at the live server."""
+def phone_page(browser, live_server, viewport: dict):
+    """A page on a touch, Vietnamese phone of the given size, pointed at the live server."""
     from playwright.sync_api import expect
 
     context = browser.new_context(
         base_url=live_server.url,
-        viewport=PHONE,
+        viewport=viewport,
         device_scale_factor=2,
         is_mobile=True,
         has_touch=True,
@@ -142,3 +141,9 @@ def phone(browser, live_server):
         yield page
     finally:
         context.close()
+
+
+@pytest.fixture
+def phone(browser, live_server):
+    """A page on a phone-sized, touch, Vietnamese browser, pointed at the live server."""
+    yield from phone_page(browser, live_server, PHONE)

@@ -254,3 +254,13 @@ def test_language_choice_is_remembered(client):
     assert '<html lang="en">' in client.get("/login").get_data(as_text=True)
     response = client.get("/lang/vi?next=https://evil.example/")
     assert response.headers["Location"] == "/"
+
+
+def test_the_token_page_is_never_cached(client, make):
+    user = make.user(Role.STAFF)
+    db.session.commit()
+    client.login(user.email, factories.PASSWORD)
+    page = client.submit("/account/tokens", {"name": "ERP"}, token_from="/account/tokens")
+    assert 'id="new-token"' in page.get_data(as_text=True)
+    assert page.headers["Cache-Control"] == "no-store"
+    assert client.get("/account/tokens").headers["Cache-Control"] == "no-store"
