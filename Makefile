@@ -3,6 +3,9 @@ PYTHON ?= python3
 VENV   := .venv
 BIN    := $(VENV)/bin
 PORT   ?= 8000
+# 127.0.0.1: this machine only. HOST=0.0.0.0 (with BASE_URL=http://<LAN address>:$(PORT)) lets
+# phones on the same Wi-Fi open the printed demo stamps.
+HOST   ?= 127.0.0.1
 WORKERS ?= 2
 export FLASK_APP := wsgi
 
@@ -25,12 +28,17 @@ extract-messages: $(VENV)/.installed
 	$(BIN)/pybabel -q extract -F babel.cfg -k _l -k lazy_gettext --ignore-dirs ".* _* .venv instance tests bench migrations static" -o translations/messages.pot .
 	$(BIN)/pybabel -q update -i translations/messages.pot -d translations
 
+# PORT and HOST reach the application too: without BASE_URL, stamps encode http://127.0.0.1:PORT.
+run: export PORT := $(PORT)
+run: export HOST := $(HOST)
 run: install
 	$(BIN)/flask db upgrade
 	$(BIN)/flask wards load
 	$(BIN)/flask demo load
-	@echo "Serving on http://127.0.0.1:$(PORT)  (demo accounts: see README.md)"
-	$(BIN)/gunicorn --bind 127.0.0.1:$(PORT) --workers $(WORKERS) --access-logfile - wsgi:app
+	@$(BIN)/flask jobs follow-base-url
+	@$(BIN)/flask base-url
+	@echo "Serving on http://$(HOST):$(PORT)  (demo accounts: see README.md)"
+	$(BIN)/gunicorn --bind $(HOST):$(PORT) --workers $(WORKERS) --access-logfile - wsgi:app
 
 test: install
 	$(BIN)/python -m pytest $(PYTEST_ARGS)

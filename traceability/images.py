@@ -48,9 +48,34 @@ def read_limited(stream, limit: int) -> bytes:
     return data
 
 
-def decode_image(data: bytes) -> Image.Image:
-    """Open untrusted bytes as an RGB image, refusing non-images, unknown formats and bombs."""
-    max_pixels = current_app.config["MAX_IMAGE_PIXELS"]
+# Every variant fits this box (width, at most four times as high), so a photo is decoded no
+# larger: JPEGs are decoded at 1/2, 1/4 or 1/8 scale (draft), others are reduced right away.
+PRODUCT_BOX = (max(VARIANT_WIDTHS), 4 * max(VARIANT_WIDTHS))
+# reduce() by whole factors down to twice the target, then resample: quality stays Lanczos.
+REDUCING_GAP = 2.0
+# EXIF orientations that swap width and height when the picture is turned upright.
+TURNED_SIDEWAYS = {5, 6, 7, 8}
+
+
+def _too_many_pixels(max_pixels: int) -> None:
+    _fail(
+        _l(
+            "The image has too many pixels: use a photo under %(mp)d megapixels.",
+            mp=max_pixels // 1_000_000,
+        )
+    )
+
+
+def decode_image(
+    data: bytes, *, box: tuple[int, int] | None = None, max_pixels: int | None = None
+) -> Image.Image:
+    """Open untrusted bytes as an RGB image, refusing non-images, unknown formats and bombs.
+
+    The pixel limit (`max_pixels`, default MAX_IMAGE_PIXELS) is checked on the header, before
+    decoding. With `box`, the upright picture comes back no larger than the box and is decoded
+    that small where the format allows it, so a worker's memory stays bounded.
+    """
+    max_pixels = max_pixels or current_app.config["MAX_IMAGE_PIXELS"]
     with warnings.catch_warnings():
         # Pillow only warns between MAX_IMAGE_PIXELS and twice that; treat it as refusal.
         warnings.simplefilter("error", Image.DecompressionBombWarning)
@@ -60,17 +85,19 @@ def decode_image(data: bytes) -> Image.Image:
                 _fail(_l("Upload a JPEG, PNG or WebP photo."))
             width, height = probe.size
             if width * height > max_pixels:
-                _fail(_l("The image has too many pixels: use a photo under 40 megapixels."))
+                _too_many_pixels(max_pixels)
             probe.verify()
             image = Image.open(io.BytesIO(data))
+            if box is not None:
+                image = _reduced(image, box)
             image.load()
         except ValidationFailed:
             raise
         except (Image.DecompressionBombError, Image.DecompressionBombWarning):
-            _fail(_l("The image has too many pixels: use a photo under 40 megapixels."))
+            _too_many_pixels(max_pixels)
         except (UnidentifiedImageError, OSError, SyntaxError, ValueError):
             _fail(_l("This file is not a readable image: upload a JPEG, PNG or WebP photo."))
-    if min(image.size) < 64:
+    if min(width, height) < 64:
         _fail(_l("The image is too small: use a photo at least 64 pixels wide and high."))
     # Respect the camera's orientation, then drop EXIF (GPS, device) by copying pixels only.
     image = ImageOps.exif_transpose(image)
@@ -86,6 +113,24 @@ def decode_image(data: bytes) -> Image.Image:
     return clean
 
 
+def _reduced(image: Image.Image, box: tuple[int, int]) -> Image.Image:
+    """Shrink a not yet decoded image to fit `box` once turned upright, decoding as little as
+    the format allows (JPEG: draft; others: reduce() by a whole factor, then Lanczos)."""
+    if image.getexif().get(0x0112) in TURNED_SIDEWAYS:
+        box = (box[1], box[0])
+    if image.mode in ("1", "P"):
+        # Palette and bi-level pictures resize only by nearest neighbour: convert first.
+        image.load()
+        image = image.convert("RGBA" if image.mode == "P" else "L")
+    # Pillow drafts a JPEG for the box it is given, not for the picture's size within it: give
+    # it the fitted size, or a tall box (products) would never let it decode at a smaller scale.
+    scale = min(box[0] / image.width, box[1] / image.height)
+    if scale < 1:
+        fitted = (max(1, round(image.width * scale)), max(1, round(image.height * scale)))
+        image.thumbnail(fitted, Image.Resampling.LANCZOS, reducing_gap=REDUCING_GAP)
+    return image
+
+
 def add_product_image(product: Product, stream, actor, alt: str = "") -> ProductImage:
     """Store an uploaded photo of a product in every variant size."""
     errors = FieldErrors()
@@ -93,7 +138,7 @@ def add_product_image(product: Product, stream, actor, alt: str = "") -> Product
         errors.add("image", _l("A product has at most %(n)d photos.", n=MAX_IMAGES_PER_PRODUCT))
     errors.raise_if_any()
     data = read_limited(stream, current_app.config["MAX_IMAGE_BYTES"])
-    image = decode_image(data)
+    image = decode_image(data, box=PRODUCT_BOX)
     key = secrets.token_urlsafe(15)
     folder = media_dir()
     written = []

@@ -79,3 +79,81 @@ def test_development_secret_is_random_and_kept(tmp_path):
 )
 def test_database_urls_use_psycopg3(given, expected):
     assert normalise_database_url(given) == expected
+
+
+def _without_url_settings(monkeypatch):
+    for name in ("BASE_URL", "FLASK_BASE_URL", "PORT", "HOST", "APP_ENV"):
+        monkeypatch.delenv(name, raising=False)
+
+
+def test_without_base_url_stamps_encode_the_port_make_run_serves(monkeypatch):
+    """`PORT=8080 make run`: the printed and encoded stamp URLs must open on port 8080."""
+    from traceability.stamps.services import stamp_url
+
+    _without_url_settings(monkeypatch)
+    monkeypatch.setenv("PORT", "8080")
+    app = create_app({"DATABASE_URL": "sqlite://"})
+    with app.app_context():
+        url = stamp_url("08930000000016", "L1", "abc")
+    assert url.startswith("http://127.0.0.1:8080/01/")
+
+
+def test_the_default_base_url_is_port_8000(monkeypatch):
+    _without_url_settings(monkeypatch)
+    app = create_app({"DATABASE_URL": "sqlite://"})
+    assert app.config["BASE_URL"] == "http://127.0.0.1:8000"
+
+
+def test_a_set_base_url_wins_over_the_port(monkeypatch):
+    _without_url_settings(monkeypatch)
+    monkeypatch.setenv("PORT", "8080")
+    monkeypatch.setenv("BASE_URL", "http://192.168.1.20:8080/")
+    app = create_app({"DATABASE_URL": "sqlite://"})
+    assert app.config["BASE_URL"] == "http://192.168.1.20:8080"
+
+
+def test_production_without_base_url_refuses_to_start(monkeypatch):
+    _without_url_settings(monkeypatch)
+    monkeypatch.setenv("APP_ENV", "production")
+    monkeypatch.setenv("SECRET_KEY", "k" * 48)
+    monkeypatch.setenv("PORT", "443")
+    with pytest.raises(ConfigError, match="BASE_URL is not set"):
+        create_app({"DATABASE_URL": "sqlite://"})
+
+
+def test_a_port_that_is_not_a_number_is_refused(monkeypatch):
+    _without_url_settings(monkeypatch)
+    monkeypatch.setenv("PORT", "eighty")
+    with pytest.raises(ConfigError, match="PORT"):
+        create_app({"DATABASE_URL": "sqlite://"})
+
+
+def test_listening_on_the_network_with_a_loopback_base_url_warns(monkeypatch):
+    """`HOST=0.0.0.0 make run` without BASE_URL: phones would scan 127.0.0.1, say so."""
+    _without_url_settings(monkeypatch)
+    monkeypatch.setenv("HOST", "0.0.0.0")  # noqa: S104 - what the user types
+    monkeypatch.setenv("PORT", "8080")
+    app = create_app({"DATABASE_URL": "sqlite://"})
+    with app.app_context():
+        result = app.test_cli_runner().invoke(args=["base-url"])
+    assert result.exit_code == 0
+    assert "BASE_URL=http://127.0.0.1:8080" in result.output
+    assert "phones cannot reach 127.0.0.1" in result.output
+
+
+@pytest.mark.parametrize(
+    ("host", "base_url"),
+    [("127.0.0.1", None), ("0.0.0.0", "http://192.168.1.20:8080")],  # noqa: S104
+)
+def test_no_warning_when_phones_can_reach_the_stamps_or_only_this_machine_serves(
+    monkeypatch, host, base_url
+):
+    _without_url_settings(monkeypatch)
+    monkeypatch.setenv("HOST", host)
+    if base_url:
+        monkeypatch.setenv("BASE_URL", base_url)
+    app = create_app({"DATABASE_URL": "sqlite://"})
+    with app.app_context():
+        result = app.test_cli_runner().invoke(args=["base-url"])
+    assert result.exit_code == 0
+    assert "WARNING" not in result.output

@@ -180,3 +180,22 @@ def test_another_sessions_rollback_does_not_touch_the_files(app, product):
         db.session.execute(sa.select(1))
         db.session.rollback()
     assert all(p.exists() for p in paths)
+
+
+def test_a_large_sideways_photo_is_reduced_once_upright_to_the_largest_variant(product):
+    """Decoded straight down to the 1280 px variant, judged on the upright picture."""
+    prod, owner = product
+    record = images.add_product_image(prod, jpeg_with_gps((3000, 2000)), owner)
+    assert (record.width, record.height) == (1280, 1920)
+    with Image.open(stored_files(record.key)[-1]) as largest:
+        assert largest.size == (1280, 1920)
+
+
+def test_report_photos_have_a_lower_pixel_limit_than_product_photos(app_ctx):
+    out = io.BytesIO()
+    Image.new("RGB", (5000, 4000)).save(out, "PNG")  # 20 megapixels: fine for a product
+    data = out.getvalue()
+    assert images.decode_image(data, box=images.PRODUCT_BOX).size == (1280, 1024)
+    with pytest.raises(ValidationFailed) as exc, __import__("flask_babel").force_locale("en"):
+        images.decode_image(data, max_pixels=16_000_000)
+    assert "under 16 megapixels" in str(exc.value.errors["image"][0])

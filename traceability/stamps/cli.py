@@ -30,5 +30,13 @@ def run_pending() -> None:
     click.echo(f"Rendered {len(done)} stamp order(s).")
 
 
+@jobs_cli.command("follow-base-url")
+def follow_base_url() -> None:
+    """Render stamp sheets again if BASE_URL changed since they were rendered (`make run`)."""
+    again = jobs.follow_base_url()
+    if again:
+        click.echo(f"BASE_URL changed: {again} stamp sheet(s) will be rendered again.")
+
+
 def init_app(app: Flask) -> None:
     app.cli.add_command(jobs_cli)

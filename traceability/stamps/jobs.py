@@ -7,8 +7,9 @@ restart, whichever runner is used:
 
 - "thread" (default without Redis): a daemon thread in each web process, woken by new orders and
   sweeping the table every SWEEP_SECONDS for pending or stale orders;
-- "rq" (when REDIS_URL is set): jobs go to an RQ queue served by `flask jobs worker`, which also
-  sweeps the table when it starts;
+- "rq" (when REDIS_URL is set): jobs go to an RQ queue served by `flask jobs worker`, which
+  sweeps the table when it starts and every SWEEP_SECONDS while it runs, re-queueing pending and
+  stale orders: a worker killed mid-render loses its RQ job, and only the table remembers it;
 - "sync": rendering happens inside the request (tests, and one-off CLI use).
 """
 
@@ -31,9 +32,21 @@ from traceability.stamps.models import RenderState, StampOrder
 
 log = logging.getLogger(__name__)
 
+# Defaults of STAMP_RENDER_STALE_SECONDS and STAMP_SWEEP_SECONDS.
 STALE_AFTER = dt.timedelta(minutes=2)  # no progress for this long: the worker is gone
 SWEEP_SECONDS = 30
 QUEUE_NAME = "stamps"
+PARTIAL_SUFFIX = ".pdf.part"
+
+
+def stale_after() -> dt.timedelta:
+    """How long a rendering order may go without progress (its heartbeat, `updated_at`)."""
+    seconds = current_app.config.get("STAMP_RENDER_STALE_SECONDS")
+    return dt.timedelta(seconds=seconds) if seconds else STALE_AFTER
+
+
+def sweep_seconds() -> float:
+    return float(current_app.config.get("STAMP_SWEEP_SECONDS") or SWEEP_SECONDS)
 
 
 def pdf_path(order: StampOrder) -> Path | None:
@@ -43,7 +56,7 @@ def pdf_path(order: StampOrder) -> Path | None:
 
 
 def _claimable():
-    stale = utcnow() - STALE_AFTER
+    stale = utcnow() - stale_after()
     return or_(
         StampOrder.render_state == RenderState.PENDING,
         (StampOrder.render_state == RenderState.RENDERING) & (StampOrder.updated_at < stale),
@@ -65,7 +78,52 @@ def claim(order_id: int) -> bool:
         )
     )
     db.session.commit()
-    return result.rowcount == 1
+    if result.rowcount != 1:
+        return False
+    # Ours now: whatever an earlier, dead renderer of this order left half-written goes.
+    for leftover in _partial_files(order_id):
+        leftover.unlink(missing_ok=True)
+    return True
+
+
+def _partial_files(order_id: int | None = None) -> list[Path]:
+    folder = Path(current_app.config["STAMP_FOLDER"])
+    if not folder.is_dir():
+        return []
+    return list(folder.glob(f"order-{order_id if order_id else '*'}-*{PARTIAL_SUFFIX}"))
+
+
+def _order_of(path: Path) -> int | None:
+    number = path.name.split("-")[1] if path.name.count("-") >= 2 else ""
+    return int(number) if number.isdigit() else None
+
+
+def remove_abandoned_partials() -> int:
+    """Delete `*.pdf.part` files no live renderer writes to any more; returns how many.
+
+    A file is abandoned when its order is not rendering with recent progress and the file itself
+    has not changed for as long (so a render that has just been claimed keeps its file).
+    """
+    cutoff = utcnow() - stale_after()
+    live = set(
+        db.session.scalars(
+            select(StampOrder.id).where(
+                StampOrder.render_state == RenderState.RENDERING, StampOrder.updated_at >= cutoff
+            )
+        )
+    )
+    db.session.commit()  # hold no transaction (SQLite's lock) while touching files
+    removed = 0
+    for path in _partial_files():
+        try:
+            changed = dt.datetime.fromtimestamp(path.stat().st_mtime, dt.UTC)
+        except FileNotFoundError:
+            continue
+        if _order_of(path) in live or changed >= cutoff:
+            continue
+        path.unlink(missing_ok=True)
+        removed += 1
+    return removed
 
 
 def render_order(order_id: int) -> bool:
@@ -78,7 +136,6 @@ def render_order(order_id: int) -> bool:
     key = f"order-{order.id}-{secrets.token_hex(8)}.pdf"
     partial = folder / (key + ".part")
     layout = render.Layout(**order.layout)
-    title = f"{order.product.name} — {order.batch.lot_code} — #{order.id}"
 
     def progress(done: int) -> None:
         db.session.execute(
@@ -91,7 +148,11 @@ def render_order(order_id: int) -> bool:
     try:
         with open(partial, "wb") as out:
             render.render_pdf(
-                services.order_labels(order), layout, out, progress=progress, title=title
+                services.order_labels(order),
+                layout,
+                out,
+                progress=progress,
+                **services.pdf_texts(order),
             )
         os.replace(partial, folder / key)
     except Exception as exc:
@@ -113,6 +174,29 @@ def render_order(order_id: int) -> bool:
     if previous is not None:
         previous.unlink(missing_ok=True)
     return True
+
+
+BASE_URL_MARKER = ".stamp_base_url"
+
+
+def follow_base_url() -> int:
+    """Queue every rendered sheet again when BASE_URL changed since the last call (`make run`
+    calls it: e.g. run again with the machine's LAN address so phones can scan the demo
+    sheet); their QR codes name the old address. Returns how many orders were queued again."""
+    marker = Path(current_app.instance_path) / BASE_URL_MARKER
+    base_url = current_app.config["BASE_URL"]
+    previous = marker.read_text().strip() if marker.exists() else None
+    again = 0
+    if previous != base_url:
+        again = db.session.execute(
+            update(StampOrder)
+            .where(StampOrder.render_state == RenderState.READY)
+            .values(render_state=RenderState.PENDING, updated_at=utcnow())
+        ).rowcount
+        db.session.commit()
+        marker.parent.mkdir(parents=True, exist_ok=True)
+        marker.write_text(base_url)
+    return again
 
 
 def pending_orders() -> list[int]:
@@ -148,20 +232,23 @@ class ThreadRunner:
             self.wake.clear()
             with self.app.app_context():
                 try:
+                    remove_abandoned_partials()
                     for order_id in pending_orders():
                         render_order(order_id)
                 except Exception:
                     log.exception("stamp render sweep failed")
                 finally:
                     db.session.remove()
-            self.wake.wait(SWEEP_SECONDS)
+                interval = sweep_seconds()
+            self.wake.wait(interval)
 
 
 def _rq_queue():
     from redis import Redis
     from rq import Queue
 
-    return Queue(QUEUE_NAME, connection=Redis.from_url(current_app.config["REDIS_URL"]))
+    name = current_app.config.get("STAMP_QUEUE") or QUEUE_NAME
+    return Queue(name, connection=Redis.from_url(current_app.config["REDIS_URL"]))
 
 
 def rq_render(order_id: int) -> bool:
@@ -195,13 +282,55 @@ def init_app(app: Flask) -> None:
                 runner.start()
 
 
+def requeue_orders(queue) -> list[int]:
+    """Queue every pending or abandoned order that is not already waiting in `queue`, and
+    delete the half-written PDFs dead renderers left; returns the orders queued."""
+    remove_abandoned_partials()
+    waiting = {
+        job.args[0]
+        for job in queue.get_jobs()
+        if job is not None and job.func_name == f"{__name__}.rq_render" and job.args
+    }
+    queued = [order_id for order_id in pending_orders() if order_id not in waiting]
+    for order_id in queued:
+        queue.enqueue(rq_render, order_id, job_timeout=3600)
+    return queued
+
+
+class Sweeper(threading.Thread):
+    """In `flask jobs worker`, beside the RQ loop: re-queues orders whose renderer died.
+
+    A worker killed mid-render (OOM, kill -9, a lost machine) never finishes its RQ job and runs
+    no failure hook; its order just stops making progress. Once that is older than
+    STAMP_RENDER_STALE_SECONDS, the next sweep puts the order back on the queue.
+    """
+
+    def __init__(self, app: Flask):
+        super().__init__(name="stamp-sweep", daemon=True)
+        self.app = app
+        self.stop = threading.Event()
+
+    def run(self) -> None:
+        with self.app.app_context():
+            interval = sweep_seconds()
+        while not self.stop.wait(interval):
+            with self.app.app_context():
+                try:
+                    for order_id in requeue_orders(_rq_queue()):
+                        log.warning("re-queued stamp order %s (no renderer)", order_id)
+                except Exception:
+                    log.exception("stamp render sweep failed")
+                finally:
+                    db.session.remove()
+
+
 def run_worker(burst: bool = False) -> None:
-    """`flask jobs worker`: re-queue orders a restart left behind, then serve the RQ queue."""
+    """`flask jobs worker`: re-queue orders a restart left behind, then serve the RQ queue while
+    sweeping for orders whose renderer died."""
     from rq import SimpleWorker
 
     queue = _rq_queue()
-    for order_id in pending_orders():
-        queue.enqueue(rq_render, order_id, job_timeout=3600)
+    requeue_orders(queue)
     db.session.remove()  # jobs get their own sessions; hold no transaction (or SQLite lock)
     app = current_app._get_current_object()
 
@@ -210,4 +339,10 @@ def run_worker(burst: bool = False) -> None:
             with app.app_context():
                 return super().perform_job(*args, **kwargs)
 
-    AppWorker([queue], connection=queue.connection).work(burst=burst)
+    sweeper = Sweeper(app)
+    if not burst:
+        sweeper.start()
+    try:
+        AppWorker([queue], connection=queue.connection).work(burst=burst)
+    finally:
+        sweeper.stop.set()
