@@ -6,7 +6,8 @@ from api.auth import api_blueprint, commit, current_api_user, paginate_select
 from core import access
 from traceability import services
 from traceability.models import Batch
-from traceability.schemas import BatchIn, BatchOut, BatchQuery
+from traceability.schemas import BatchIn, BatchOut, BatchQuery, RecallIn
+from traceability.stamps import services as stamp_services
 
 blp = api_blueprint(
     "Batches", __name__, "/api/v1/batches", "Batches (lots, GS1 AI 10) of a product."
@@ -21,6 +22,8 @@ class Batches(MethodView):
     def get(self, query, pagination_parameters):
         """List the batches you may see"""
         stmt = access.visible(Batch, current_api_user()).order_by(Batch.id)
+        if not query.get("withdrawn"):
+            stmt = stmt.where(Batch.withdrawn_at.is_(None))
         for field in ("product_id", "site_id", "lot_code"):
             if field in query:
                 stmt = stmt.where(getattr(Batch, field) == query[field])
@@ -54,7 +57,54 @@ class BatchById(MethodView):
 
     @blp.response(204)
     def delete(self, batch_id):
-        """Delete a batch"""
+        """Delete a batch without stamps (409 otherwise: withdraw it)"""
         user = current_api_user()
         services.delete_batch(access.get_for_write(Batch, batch_id, user), user)
         commit()
+
+
+@blp.route("/<int:batch_id>/withdraw")
+class BatchWithdraw(MethodView):
+    @blp.response(200, BatchOut)
+    def post(self, batch_id):
+        """Withdraw a batch: its stamps and scans are kept, no new stamps"""
+        user = current_api_user()
+        batch = services.withdraw_batch(access.get_for_write(Batch, batch_id, user), user)
+        commit()
+        return batch
+
+
+@blp.route("/<int:batch_id>/restore")
+class BatchRestore(MethodView):
+    @blp.response(200, BatchOut)
+    def post(self, batch_id):
+        """Restore a withdrawn batch"""
+        user = current_api_user()
+        batch = services.restore_batch(access.get_for_write(Batch, batch_id, user), user)
+        commit()
+        return batch
+
+
+@blp.route("/<int:batch_id>/recall")
+class BatchRecall(MethodView):
+    @blp.arguments(RecallIn)
+    @blp.response(200, BatchOut)
+    def post(self, data, batch_id):
+        """Recall a batch: its stamps show consumers the notice, in red (409 if recalled)"""
+        user = current_api_user()
+        batch = access.get_for_write(Batch, batch_id, user)
+        stamp_services.recall_batch(batch, data["notice"], user)
+        commit()
+        return batch
+
+
+@blp.route("/<int:batch_id>/lift-recall")
+class BatchLiftRecall(MethodView):
+    @blp.response(200, BatchOut)
+    def post(self, batch_id):
+        """Lift a batch's recall (409 if it is not recalled)"""
+        user = current_api_user()
+        batch = access.get_for_write(Batch, batch_id, user)
+        stamp_services.lift_recall(batch, user)
+        commit()
+        return batch

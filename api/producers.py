@@ -26,9 +26,12 @@ class Producers(MethodView):
         """List the producers you may see"""
         stmt = access.visible(Producer, current_api_user()).order_by(Producer.id)
         if query.get("q"):
-            like = f"%{query['q']}%"
+            q = query["q"]  # % and _ are literal: autoescape
             stmt = stmt.where(
-                or_(Producer.legal_name.ilike(like), Producer.tax_code.contains(query["q"]))
+                or_(
+                    Producer.legal_name.icontains(q, autoescape=True),
+                    Producer.tax_code.contains(q, autoescape=True),
+                )
             )
         for field in ("ward_code", "kind", "verification_state"):
             if field in query:

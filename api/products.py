@@ -26,9 +26,15 @@ class Products(MethodView):
     def get(self, query, pagination_parameters):
         """List the products you may see"""
         stmt = access.visible(Product, current_api_user()).order_by(Product.id)
+        if not query.get("withdrawn"):
+            stmt = stmt.where(Product.withdrawn_at.is_(None))
         if query.get("q"):
+            q = query["q"]  # % and _ are literal: autoescape
             stmt = stmt.where(
-                or_(Product.name.ilike(f"%{query['q']}%"), Product.gtin.contains(query["q"]))
+                or_(
+                    Product.name.icontains(q, autoescape=True),
+                    Product.gtin.contains(q, autoescape=True),
+                )
             )
         if query.get("gtin"):
             try:
@@ -69,10 +75,35 @@ class ProductById(MethodView):
 
     @blp.response(204)
     def delete(self, product_id):
-        """Delete a product that is not verified and has no batches"""
+        """Delete a draft or returned product without stamps, with its photos and batches
+
+        409 says why one cannot be deleted (under review, verified, stamps issued): withdraw it.
+        """
         user = current_api_user()
         services.delete_product(access.get_for_write(Product, product_id, user), user)
         commit()
+
+
+@blp.route("/<int:product_id>/withdraw")
+class ProductWithdraw(MethodView):
+    @blp.response(200, ProductOut)
+    def post(self, product_id):
+        """Withdraw a product: kept with its trace, hidden from lists, no new batches or stamps"""
+        user = current_api_user()
+        product = services.withdraw_product(access.get_for_write(Product, product_id, user), user)
+        commit()
+        return product
+
+
+@blp.route("/<int:product_id>/restore")
+class ProductRestore(MethodView):
+    @blp.response(200, ProductOut)
+    def post(self, product_id):
+        """Restore a withdrawn product"""
+        user = current_api_user()
+        product = services.restore_product(access.get_for_write(Product, product_id, user), user)
+        commit()
+        return product
 
 
 @blp.route("/<int:product_id>/submit")

@@ -24,6 +24,8 @@ class Sites(MethodView):
     def get(self, query, pagination_parameters):
         """List the sites you may see"""
         stmt = access.visible(Site, current_api_user()).order_by(Site.id)
+        if not query.get("withdrawn"):
+            stmt = stmt.where(Site.withdrawn_at.is_(None))
         for field in ("producer_id", "ward_code", "kind"):
             if field in query:
                 stmt = stmt.where(getattr(Site, field) == query[field])
@@ -58,7 +60,29 @@ class SiteById(MethodView):
 
     @blp.response(204)
     def delete(self, site_id):
-        """Delete a site no batch comes from"""
+        """Delete a site no batch comes from (409 otherwise: withdraw it)"""
         user = current_api_user()
         services.delete_site(access.get_for_write(Site, site_id, user), user)
         commit()
+
+
+@blp.route("/<int:site_id>/withdraw")
+class SiteWithdraw(MethodView):
+    @blp.response(200, SiteOut)
+    def post(self, site_id):
+        """Withdraw a site: its batches keep it, no new batch comes from it"""
+        user = current_api_user()
+        site = services.withdraw_site(access.get_for_write(Site, site_id, user), user)
+        commit()
+        return site
+
+
+@blp.route("/<int:site_id>/restore")
+class SiteRestore(MethodView):
+    @blp.response(200, SiteOut)
+    def post(self, site_id):
+        """Restore a withdrawn site"""
+        user = current_api_user()
+        site = services.restore_site(access.get_for_write(Site, site_id, user), user)
+        commit()
+        return site

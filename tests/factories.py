@@ -20,8 +20,8 @@ def unique() -> int:
     return next(_seq)
 
 
-def gtin(prefix: str = "893850") -> str:
-    """A valid GTIN-14 with a GS1 Vietnam prefix, different every call."""
+def gtin(prefix: str = "8938501") -> str:
+    """A valid GTIN-14 on the factory producers' GS1 company prefix, different every call."""
     body = ("0" + prefix + str(unique()).rjust(13 - len(prefix) - 1, "0"))[:13]
     return body + str(check_digit(body))
 

@@ -74,6 +74,7 @@ class World:
             producer=self.a.id,
             owner_token_id=self.a_token_row.id,
             user=self.users["officer"].id,
+            reset_token="not-a-valid-link",
             ward="26188",
             lang="en",
             gtin=factories.gtin(),
@@ -81,6 +82,7 @@ class World:
             stamp=self.stamp.id,
             seq=self.stamp.seq,
             report=self.report.id,
+            report_ref=self.report.reference,
             scan_token=stamp_services.scan_token(self.scan_id),
             dl=stamp_services.stamp_path(self.stamp.gtin, None, self.stamp.serial).removeprefix(
                 "/01/"
@@ -127,7 +129,15 @@ PAGES = [
     ),
     ("GET", "/admin/users", {"anon": 302, "admin": 200, "*": 403}),
     ("POST", "/admin/users", {"anon": 302, "admin": 200, "*": 403}),
-    ("POST", "/admin/users/{user}/active", {"anon": 302, "admin": 302, "*": 403}),
+    ("GET", "/admin/users/{user}", {"anon": 302, "admin": 200, "*": 403}),
+    ("POST", "/admin/users/{user}", {"anon": 302, "admin": 200, "*": 403}),  # no name: errors
+    ("GET", "/admin/users/{user}/deactivate", {"anon": 302, "admin": 200, "*": 403}),
+    ("POST", "/admin/users/{user}/deactivate", {"anon": 302, "admin": 302, "*": 403}),
+    ("GET", "/admin/users/{user}/reactivate", {"anon": 302, "admin": 200, "*": 403}),
+    ("POST", "/admin/users/{user}/reactivate", {"anon": 302, "admin": 302, "*": 403}),
+    ("POST", "/admin/users/{user}/reset-link", {"anon": 302, "admin": 200, "*": 403}),
+    ("GET", "/reset/{reset_token}", {"*": 404}),  # a forged link; real ones: test_admin_users
+    ("POST", "/reset/{reset_token}", {"*": 404}),
     ("GET", "/wards/", LOGGED_IN),
     ("GET", "/wards/{ward}/rollout", STAFF_ONLY),
     ("POST", "/wards/{ward}/rollout", STAFF_POST),
@@ -142,7 +152,10 @@ PAGES = [
     ("GET", "/products/{product}/edit", OWNED_READ),
     ("POST", "/products/{product}/edit", OWNED_READ),  # empty form: shown again with errors
     ("POST", "/products/{product}/submit", OWNED_POST),
+    ("GET", "/products/{product}/delete", OWNED_READ),  # the confirmation page
     ("POST", "/products/{product}/delete", OWNED_POST),
+    ("POST", "/products/{product}/withdraw", OWNED_POST),
+    ("POST", "/products/{product}/restore", OWNED_POST),  # not withdrawn: flashed, redirected
     ("POST", "/products/{product}/images", OWNED_POST),
     ("POST", "/products/{product}/images/{image}/delete", OWNED_POST),
     ("GET", "/sites", REGISTRY_LIST),
@@ -150,13 +163,23 @@ PAGES = [
     ("POST", "/sites/new", PRODUCER_ONLY_POST),
     ("GET", "/sites/{site}/edit", OWNED_READ),
     ("POST", "/sites/{site}/edit", OWNED_POST),
+    ("GET", "/sites/{site}/delete", OWNED_READ),
     ("POST", "/sites/{site}/delete", OWNED_POST),
+    ("POST", "/sites/{site}/withdraw", OWNED_POST),
+    ("POST", "/sites/{site}/restore", OWNED_POST),
     ("GET", "/batches", REGISTRY_LIST),
     ("GET", "/batches/new", PRODUCER_ONLY),
     ("POST", "/batches/new", PRODUCER_ONLY_POST),
     ("GET", "/batches/{batch}/edit", OWNED_READ),
     ("POST", "/batches/{batch}/edit", OWNED_POST),
+    ("GET", "/batches/{batch}/delete", OWNED_READ),
     ("POST", "/batches/{batch}/delete", OWNED_POST),
+    ("POST", "/batches/{batch}/withdraw", OWNED_POST),
+    ("POST", "/batches/{batch}/restore", OWNED_POST),
+    ("GET", "/batches/{batch}/recall", OWNED_READ),
+    ("POST", "/batches/{batch}/recall", OWNED_READ),  # no notice: the form again, with an error
+    ("GET", "/batches/{batch}/recall/lift", OWNED_POST),  # not recalled: flashed, redirected
+    ("POST", "/batches/{batch}/recall/lift", OWNED_POST),
     ("GET", "/staff/review", STAFF_ONLY),
     ("GET", "/staff/producers", STAFF_ONLY),
     ("GET", "/staff/producers/{producer}", STAFF_ONLY),
@@ -198,6 +221,8 @@ API_OWNED_WRITE = {
     "admin": 200,
 }
 API_LIST = {"anon": 401, "officer": 403, "*": 200}
+# Restoring a row that is not withdrawn: 409 for those who may write it.
+API_NOT_WITHDRAWN = {"anon": 401, "other": 404, "officer": 403, "*": 409}
 API_STAFF = {"anon": 401, "staff": 200, "admin": 200, "*": 403}
 
 APIS = [
@@ -244,8 +269,10 @@ APIS = [
         "DELETE",
         "/api/v1/products/{product}",
         None,
-        {"anon": 401, "other": 404, "officer": 403, "*": 409},
-    ),  # it has a batch
+        {"anon": 401, "other": 404, "officer": 403, "*": 204},
+    ),  # a draft: it goes with its photo and its batch without stamps
+    ("POST", "/api/v1/products/{product}/withdraw", None, API_OWNED_WRITE),
+    ("POST", "/api/v1/products/{product}/restore", None, API_NOT_WITHDRAWN),
     (
         "POST",
         "/api/v1/products/{product}/submit",
@@ -285,6 +312,8 @@ APIS = [
         None,
         {"anon": 401, "other": 404, "officer": 403, "*": 409},
     ),  # a batch comes from it
+    ("POST", "/api/v1/sites/{site}/withdraw", None, API_OWNED_WRITE),
+    ("POST", "/api/v1/sites/{site}/restore", None, API_NOT_WITHDRAWN),
     ("GET", "/api/v1/batches/", None, API_LIST),
     (
         "POST",
@@ -300,6 +329,10 @@ APIS = [
         None,
         {"anon": 401, "owner": 204, "other": 404, "officer": 403, "*": 204},
     ),
+    ("POST", "/api/v1/batches/{batch}/withdraw", None, API_OWNED_WRITE),
+    ("POST", "/api/v1/batches/{batch}/restore", None, API_NOT_WITHDRAWN),
+    ("POST", "/api/v1/batches/{batch}/recall", {"notice": "Nhãn in sai hạn dùng"}, API_OWNED_WRITE),
+    ("POST", "/api/v1/batches/{batch}/lift-recall", None, API_NOT_WITHDRAWN),  # not recalled: 409
     *STAMP_APIS,
 ]
 

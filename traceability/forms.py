@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
+from flask_babel import get_locale
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired
 from wtforms import (
     DateField,
-    DecimalField,
     EmailField,
     PasswordField,
     SelectField,
@@ -19,6 +19,8 @@ from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length, Optional
 from wtforms.widgets import CheckboxInput, ListWidget
 
+from core.formatting import format_number
+from traceability import rules
 from traceability.models import (
     KNOWN_STANDARDS,
     IpKind,
@@ -79,6 +81,53 @@ BLANK = SelectChoice("", "—")
 def _choices(labels: dict, blank: bool = False):
     items = [SelectChoice(k.value, v) for k, v in labels.items()]
     return [BLANK, *items] if blank else items
+
+
+def _language() -> str:
+    locale = get_locale()
+    return locale.language if locale else "vi"
+
+
+class TypedDecimalField(StringField):
+    """A decimal typed the reader's way: 32,5 and 1.500 in Vietnamese, 32.5 and 1,500 in English.
+
+    A text input (a number input would have the browser rewrite what was typed); the rule for
+    separators is `rules.parse_typed_number`. The value is shown back in the same format.
+    """
+
+    def __init__(
+        self, label=None, validators=None, *, places: int = 3, grouping: bool = True, **kw
+    ):
+        kw.setdefault("render_kw", {"inputmode": "decimal", "autocomplete": "off"})
+        super().__init__(label, validators, **kw)
+        self.places, self.grouping = places, grouping
+
+    def process_formdata(self, valuelist):
+        if not valuelist:
+            return
+        text = (valuelist[0] or "").strip()
+        self.data = None
+        if not text:
+            return
+        try:
+            self.data = rules.parse_typed_number(text, _language(), grouping=self.grouping)
+        except ValueError:
+            raise ValueError(
+                str(
+                    _l(
+                        "Enter a number, e.g. %(a)s or %(b)s.",
+                        a=format_number(1500, _language()),
+                        b=format_number("32.5", _language()),
+                    )
+                )
+            ) from None
+
+    def _value(self):
+        if self.raw_data:
+            return self.raw_data[0]
+        if self.data is None:
+            return ""
+        return format_number(self.data, _language(), max_decimals=self.places)
 
 
 class MultiCheckboxField(SelectMultipleField):
@@ -188,9 +237,12 @@ class SiteForm(FlaskForm):
     planting_area_code = StringField(_l("Planting-area code (if any)"), validators=[Length(max=40)])
     ward_code = SelectField(_l("Ward or commune"), choices=[])
     address = StringField(_l("Address"), validators=[Length(max=300)])
-    latitude = DecimalField(_l("Latitude"), places=6, validators=[Optional()])
-    longitude = DecimalField(_l("Longitude"), places=6, validators=[Optional()])
-    area_ha = DecimalField(_l("Area (ha)"), places=4, validators=[Optional()])
+    # Coordinates are copied from maps with a dot: either separator is the decimal point there.
+    latitude = TypedDecimalField(_l("Latitude"), places=6, grouping=False, validators=[Optional()])
+    longitude = TypedDecimalField(
+        _l("Longitude"), places=6, grouping=False, validators=[Optional()]
+    )
+    area_ha = TypedDecimalField(_l("Area (ha)"), places=4, validators=[Optional()])
     crop_or_species = StringField(_l("Crop or species"), validators=[Length(max=120)])
     certifications = StringField(_l("Certifications (comma-separated)"))
 
@@ -218,7 +270,7 @@ class BatchForm(FlaskForm):
     lot_code = StringField(_l("Lot code"), validators=[DataRequired(), Length(max=40)])
     produced_on = DateField(_l("Production or harvest date"), validators=[Optional()])
     expires_on = DateField(_l("Expiry date"), validators=[Optional()])
-    quantity = DecimalField(_l("Quantity"), places=3, validators=[Optional()])
+    quantity = TypedDecimalField(_l("Quantity"), places=3, validators=[Optional()])
     unit = StringField(_l("Unit"), validators=[Length(max=20)], default="kg")
     notes = TextAreaField(_l("Notes"), validators=[Length(max=2000)])
 
@@ -241,6 +293,12 @@ class ReasonForm(FlaskForm):
     reason = TextAreaField(
         _l("Reason (shown to the producer)"), validators=[DataRequired(), Length(max=500)]
     )
+
+
+class RecallForm(FlaskForm):
+    """The notice of a batch recall; `stamps.services.recall_batch` checks it."""
+
+    notice = TextAreaField(_l("Notice for consumers"), render_kw={"maxlength": 300, "rows": 3})
 
 
 class PortalForm(FlaskForm):

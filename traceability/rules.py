@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+from decimal import Decimal
 
 from flask_babel import lazy_gettext as _l
 
@@ -54,6 +55,31 @@ def gtin_warnings(gtin14: str) -> list:
             _l(
                 "This GTIN does not start with 893 (GS1 Vietnam). Make sure it is a number "
                 "your company was assigned."
+            )
+        ]
+    return []
+
+
+def outside_company_prefix(gtin14: str, company_prefix: str | None) -> bool:
+    """Whether a GTIN was not built on the producer's registered GS1 company prefix.
+
+    A GTIN-12/13/14 carries the company prefix right after its first digit (the indicator, or
+    the padding zero); GTIN-12s are padded twice, and a US prefix is written with its leading
+    zero, so the same test holds. A GTIN-8 is allocated one by one by GS1 Vietnam, not built on
+    a company prefix, so it is never flagged; nor is anything when no prefix is registered.
+    """
+    if not company_prefix or not gtin14 or gtin14.startswith("000000"):
+        return False
+    return not gtin14[1:].startswith(company_prefix)
+
+
+def company_prefix_warnings(gtin14: str, company_prefix: str | None) -> list:
+    if outside_company_prefix(gtin14, company_prefix):
+        return [
+            _l(
+                "This GTIN does not start with the producer's registered GS1 company prefix "
+                "%(prefix)s: check the number, or the prefix in the producer's details.",
+                prefix=company_prefix,
             )
         ]
     return []
@@ -143,10 +169,60 @@ def clean_standards(values) -> list[str]:
         if v and v not in cleaned:
             if len(v) > 60:
                 raise FieldError(_l("Each standard has at most 60 characters."))
+            if len(cleaned) == 12:  # at once: a long list is not walked (nor compared) to its end
+                raise FieldError(_l("List at most 12 standards."))
             cleaned.append(v)
-    if len(cleaned) > 12:
-        raise FieldError(_l("List at most 12 standards."))
     return cleaned
+
+
+# --- numbers typed in forms ----------------------------------------------------------------
+
+# Each language's decimal and grouping separators (Vietnamese: 1.500,5; English: 1,500.5).
+SEPARATORS = {"vi": (",", "."), "en": (".", ",")}
+_PLAIN = re.compile(r"\d+(?:\.\d+)?")
+
+
+def _grouped(integral: str, sep: str) -> bool:
+    """1 to 3 digits not starting with 0, then groups of exactly three: 1.500, 12.000.000."""
+    return re.fullmatch(r"[1-9]\d{0,2}(?:" + re.escape(sep) + r"\d{3})+", integral) is not None
+
+
+def parse_typed_number(text: str, language: str = "vi", *, grouping: bool = True) -> Decimal:
+    """A number as a person types it in their language, never read through a float.
+
+    The rule (also in docs/architecture.md, "Numbers typed in forms"):
+    - spaces are ignored, and a leading minus is kept;
+    - the language's decimal separator is the decimal point (vi "32,5" = 32.5, en "32.5");
+    - with both separators, the last one is the decimal point and the other must group the
+      digits in threes (vi "1.500,25" = 1500.25; "1,500.25" is read the same way);
+    - the grouping separator alone groups thousands when it is followed by groups of exactly
+      three digits after a first group of 1 to 3 digits not starting with 0 (vi "1.500" = 1500,
+      "1.500.000" = one million); otherwise it is the decimal point, as a phone's numeric
+      keypad types it (vi "1.5" = 1.5, "0.125" = 0.125, "32.75" = 32.75);
+    - `grouping=False` (coordinates) reads either separator as the decimal point.
+    Anything else raises ValueError.
+    """
+    decimal_sep, group_sep = SEPARATORS.get(language, SEPARATORS["vi"])
+    value = "".join(str(text or "").split())
+    sign = ""
+    if value[:1] in ("-", "\u2212"):
+        sign, value = "-", value[1:]
+    if not grouping:
+        value = value.replace(",", ".")
+    elif decimal_sep in value and group_sep in value:
+        point = decimal_sep if value.rfind(decimal_sep) > value.rfind(group_sep) else group_sep
+        grouper = group_sep if point == decimal_sep else decimal_sep
+        integral, _, fraction = value.rpartition(point)
+        if not _grouped(integral, grouper):
+            raise ValueError("digits grouped wrongly")
+        value = f"{integral.replace(grouper, '')}.{fraction}"
+    elif decimal_sep in value:
+        value = value.replace(decimal_sep, ".")
+    elif group_sep in value:
+        value = value.replace(group_sep, "" if _grouped(value, group_sep) else ".")
+    if not _PLAIN.fullmatch(value):
+        raise ValueError("not a number")
+    return Decimal(sign + value)
 
 
 def add_months(day: dt.date, months: int) -> dt.date:

@@ -8,6 +8,7 @@ from flask import url_for
 from marshmallow import Schema, fields
 from marshmallow.validate import Length, OneOf, Range
 
+from core.fields import Date, Id, Int, List
 from traceability import services
 from traceability.images import variant_name
 from traceability.models import (
@@ -76,7 +77,7 @@ class ReasonIn(Schema):
 
 
 class ProductIn(Schema):
-    producer_id = fields.Integer(
+    producer_id = Id(
         metadata={"description": "Staff only; a producer's token always acts for its own producer"}
     )
     gtin = fields.String(required=True, metadata={"example": "08938501234560"})
@@ -84,12 +85,12 @@ class ProductIn(Schema):
     description = fields.String()
     category = _choice(ProductCategory, required=True)
     ocop_group = _choice(OcopGroup, allow_none=True)
-    ocop_stars = fields.Integer(allow_none=True, validate=Range(3, 5))
+    ocop_stars = Int(allow_none=True, validate=Range(3, 5))
     ocop_certificate_no = fields.String()
     ocop_decision_no = fields.String()
-    ocop_valid_from = fields.Date(allow_none=True)
-    ocop_valid_to = fields.Date(allow_none=True, metadata={"description": "Default: 36 months"})
-    standards = fields.List(fields.String())
+    ocop_valid_from = Date(allow_none=True)
+    ocop_valid_to = Date(allow_none=True, metadata={"description": "Default: 36 months"})
+    standards = List(fields.String(validate=Length(max=60)), max_items=12)
     ip_status = _choice(IpStatus)
     ip_kind = _choice(IpKind, allow_none=True)
     ip_number = fields.String()
@@ -117,6 +118,7 @@ class ProductOut(Tracked):
     portal_state_on = fields.Date(allow_none=True)
     review_state = fields.Enum(ReviewState, by_value=True)
     rejection_reason = fields.String()
+    withdrawn_at = fields.AwareDateTime(allow_none=True)
     images = fields.Method("image_urls")
     warnings = fields.Method("product_warnings")
 
@@ -132,7 +134,10 @@ class ProductOut(Tracked):
 
 class ProductQuery(Schema):
     q = fields.String(metadata={"description": "Part of the name or GTIN"})
-    producer_id = fields.Integer()
+    withdrawn = fields.Boolean(
+        metadata={"description": "true: list withdrawn rows too (hidden by default)"}
+    )
+    producer_id = Id()
     gtin = fields.String()
     category = _choice(ProductCategory)
     review_state = _choice(ReviewState)
@@ -143,11 +148,11 @@ class ProductQuery(Schema):
 class PortalIn(Schema):
     portal_state = _choice(PortalState, required=True)
     portal_reference = fields.String(load_default="")
-    portal_state_on = fields.Date(allow_none=True, load_default=None)
+    portal_state_on = Date(allow_none=True, load_default=None)
 
 
 class SiteIn(Schema):
-    producer_id = fields.Integer(metadata={"description": "Staff only"})
+    producer_id = Id(metadata={"description": "Staff only"})
     name = fields.String(required=True)
     kind = _choice(SiteKind, required=True)
     planting_area_code = fields.String()
@@ -157,7 +162,7 @@ class SiteIn(Schema):
     longitude = fields.Decimal(allow_none=True, as_string=False)
     area_ha = fields.Decimal(allow_none=True, as_string=False)
     crop_or_species = fields.String()
-    certifications = fields.List(fields.String())
+    certifications = List(fields.String(validate=Length(max=60)), max_items=12)
 
 
 class SiteOut(Tracked):
@@ -173,20 +178,24 @@ class SiteOut(Tracked):
     area_ha = fields.Float(allow_none=True)
     crop_or_species = fields.String()
     certifications = fields.List(fields.String())
+    withdrawn_at = fields.AwareDateTime(allow_none=True)
 
 
 class SiteQuery(Schema):
-    producer_id = fields.Integer()
+    producer_id = Id()
     ward_code = fields.String()
     kind = _choice(SiteKind)
+    withdrawn = fields.Boolean(
+        metadata={"description": "true: list withdrawn rows too (hidden by default)"}
+    )
 
 
 class BatchIn(Schema):
-    product_id = fields.Integer(required=True)
-    site_id = fields.Integer(allow_none=True)
+    product_id = Id(required=True)
+    site_id = Id(allow_none=True)
     lot_code = fields.String(required=True, metadata={"description": "GS1 AI (10)"})
-    produced_on = fields.Date(allow_none=True)
-    expires_on = fields.Date(allow_none=True)
+    produced_on = Date(allow_none=True)
+    expires_on = Date(allow_none=True)
     quantity = fields.Decimal(allow_none=True, as_string=False)
     unit = fields.String()
     notes = fields.String()
@@ -203,9 +212,30 @@ class BatchOut(Tracked):
     quantity = fields.Float(allow_none=True)
     unit = fields.String()
     notes = fields.String()
+    withdrawn_at = fields.AwareDateTime(allow_none=True)
+    recalled_at = fields.AwareDateTime(
+        allow_none=True, metadata={"description": "Set while the batch is recalled"}
+    )
+    recall_notice = fields.String(
+        metadata={"description": "What consumers who scan a stamp of the batch read, in red"}
+    )
+
+
+class RecallIn(Schema):
+    notice = fields.String(
+        required=True,
+        metadata={
+            "description": "For consumers: why the batch is recalled and what to do with it "
+            "(1 to 300 characters)",
+            "example": "Phát hiện dư lượng thuốc trừ sâu; xin ngừng dùng và mang trả nơi mua.",
+        },
+    )
 
 
 class BatchQuery(Schema):
-    product_id = fields.Integer()
-    site_id = fields.Integer()
+    product_id = Id()
+    site_id = Id()
     lot_code = fields.String()
+    withdrawn = fields.Boolean(
+        metadata={"description": "true: list withdrawn rows too (hidden by default)"}
+    )

@@ -4,20 +4,21 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Callable
+from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 
 from flask import current_app
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import exists, func, select
 
-from core import access, audit
+from core import access, audit, formatting
 from core.accounts import services as accounts
 from core.accounts.models import Role, User
 from core.db import utcnow
 from core.errors import Conflict, FieldErrors, Forbidden
 from core.extensions import db
 from core.wards.models import Ward
-from traceability import rules
+from traceability import images, rules
 from traceability.models import (
     Batch,
     IpKind,
@@ -34,6 +35,7 @@ from traceability.models import (
     VerificationState,
 )
 from traceability.rules import FieldError
+from traceability.stamps.models import StampOrder
 
 # --- helpers -------------------------------------------------------------------------------
 
@@ -160,6 +162,85 @@ def _save_changes(obj, data: dict, *, cleaners, check, errors, actor, action):
     return obj
 
 
+# --- trace records, deletion and withdrawal ------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Deletion:
+    """What deleting a row would remove with it, or why it cannot be deleted (withdraw it)."""
+
+    blocked_by: str | None = None
+    photos: int = 0
+    batches: int = 0
+
+    @property
+    def allowed(self) -> bool:
+        return self.blocked_by is None
+
+
+def trace_records(*, product_id: int | None = None, batch_id: int | None = None) -> int:
+    """How many trace records name a product or a batch; a row with any cannot be deleted.
+
+    Today these are stamp orders: every stamp, and so every consumer scan, hangs on an order.
+    The hook for later records (EPCIS events) is here: add their count to the sum.
+    """
+    stmt = select(func.count()).select_from(StampOrder)
+    if batch_id is not None:
+        stmt = stmt.where(StampOrder.batch_id == batch_id)
+    elif product_id is not None:
+        stmt = stmt.where(StampOrder.product_id == product_id)
+    else:
+        raise ValueError("name a product or a batch")
+    return db.session.scalar(stmt)
+
+
+WITHDRAWN_MESSAGES = {
+    "product": (
+        _l("This product is already withdrawn."),
+        _l("This product is not withdrawn."),
+    ),
+    "site": (_l("This site is already withdrawn."), _l("This site is not withdrawn.")),
+    "batch": (_l("This batch is already withdrawn."), _l("This batch is not withdrawn.")),
+}
+
+
+def _set_withdrawn(obj, kind: str, withdrawn: bool, actor: User):
+    """Withdraw a row (kept with its trace, hidden from lists, no new batches or stamps) or
+    restore it; audit-logged."""
+    _require_write(actor, obj)
+    if (obj.withdrawn_at is not None) == withdrawn:
+        raise Conflict(WITHDRAWN_MESSAGES[kind][0 if withdrawn else 1])
+    obj.withdrawn_at = utcnow() if withdrawn else None
+    _stamp(obj, actor)
+    audit.record(actor, f"{kind}.{'withdraw' if withdrawn else 'restore'}", obj)
+    db.session.flush()
+    return obj
+
+
+def withdraw_product(product: Product, actor: User) -> Product:
+    return _set_withdrawn(product, "product", True, actor)
+
+
+def restore_product(product: Product, actor: User) -> Product:
+    return _set_withdrawn(product, "product", False, actor)
+
+
+def withdraw_site(site: Site, actor: User) -> Site:
+    return _set_withdrawn(site, "site", True, actor)
+
+
+def restore_site(site: Site, actor: User) -> Site:
+    return _set_withdrawn(site, "site", False, actor)
+
+
+def withdraw_batch(batch: Batch, actor: User) -> Batch:
+    return _set_withdrawn(batch, "batch", True, actor)
+
+
+def restore_batch(batch: Batch, actor: User) -> Batch:
+    return _set_withdrawn(batch, "batch", False, actor)
+
+
 # --- producers -----------------------------------------------------------------------------
 
 PRODUCER_CLEANERS: dict[str, Callable] = {
@@ -200,11 +281,21 @@ def _require(data: dict, fields, errors: FieldErrors) -> None:
             errors.add(field, _l("This field is required."))
 
 
-def register_producer(account: dict, producer_data: dict) -> User:
-    """Producer self sign-up: a pending producer and its first account, both or neither."""
+def register_producer(account: dict, producer_data: dict) -> User | None:
+    """Producer self sign-up: a pending producer and its first account, both or neither.
+
+    Whether the email already has an account is not told (ASVS 2.1 / user enumeration): with an
+    email that has one, nothing is created, the attempt is recorded for that user (they are told
+    at their next login) and None is returned after the same checks and password hashing.
+    """
     errors = FieldErrors()
     account_errors = FieldErrors()
-    accounts.check_new_user(account_errors, **account)
+    accounts.check_new_user(
+        account_errors,
+        **account,
+        context=[producer_data.get("legal_name") or ""],
+        reveal_taken=False,
+    )
     # The account's email and name have their own fields beside the producer's contact ones.
     for field, messages in account_errors.errors.items():
         for message in messages:
@@ -216,6 +307,9 @@ def register_producer(account: dict, producer_data: dict) -> User:
     _apply(producer, producer_data, PRODUCER_CLEANERS, errors)
     _check_tax_code_unique(producer, errors)
     errors.raise_if_any()
+    if accounts.email_taken(account["email"]):
+        accounts.record_signup_attempt(account["email"], account["password"])
+        return None
     db.session.add(producer)
     db.session.flush()
     user = accounts.create_user(role=Role.PRODUCER, producer=producer, **account)
@@ -380,6 +474,8 @@ def product_warnings(product: Product, today: dt.date | None = None) -> list:
     """What a producer should know about a product that is not an error."""
     today = today or dt.date.today()
     warnings = list(rules.gtin_warnings(product.gtin)) if product.gtin else []
+    if product.gtin and product.producer is not None:
+        warnings += rules.company_prefix_warnings(product.gtin, product.producer.gs1_company_prefix)
     state = product.ocop_expiry(today, current_app.config["OCOP_EXPIRY_WARNING_DAYS"])
     if state == "expired":
         warnings.append(_l("The OCOP certificate has expired: renew it to keep the stars."))
@@ -387,7 +483,7 @@ def product_warnings(product: Product, today: dt.date | None = None) -> list:
         warnings.append(
             _l(
                 "The OCOP certificate expires on %(day)s: start the renewal.",
-                day=product.ocop_valid_to.strftime("%d/%m/%Y"),
+                day=formatting.date_filter(product.ocop_valid_to),
             )
         )
     return warnings
@@ -440,15 +536,49 @@ def update_product(product: Product, data: dict, actor: User) -> Product:
     )
 
 
+def product_deletion(product: Product) -> Deletion:
+    """What deleting a product would remove, or why it cannot be deleted.
+
+    Only a product the Department is not reviewing and has not verified (a draft, or one it
+    returned) may go, with its photos and its batches, and only while no trace record names it.
+    """
+    batches = db.session.scalar(
+        select(func.count()).select_from(Batch).where(Batch.product_id == product.id)
+    )
+    if product.review_state is ReviewState.SUBMITTED:
+        reason = _l("The Department is reviewing this product: it cannot be deleted.")
+    elif product.review_state is ReviewState.VERIFIED:
+        reason = _l("A verified product cannot be deleted.")
+    elif trace_records(product_id=product.id):
+        reason = _l("Stamps have been issued for this product: it cannot be deleted.")
+    else:
+        reason = None
+    return Deletion(blocked_by=reason, photos=len(product.images), batches=batches)
+
+
 def delete_product(product: Product, actor: User) -> None:
+    """Delete a product, its photos and its batches (none has stamps), or raise Conflict."""
     _require_write(actor, product)
-    if product.review_state is ReviewState.VERIFIED:
-        raise Conflict(_l("A verified product cannot be deleted."))
-    if db.session.scalar(select(exists().where(Batch.product_id == product.id))):
-        raise Conflict(_l("This product has batches: delete them first."))
-    audit.record(actor, "product.delete", product, gtin=product.gtin)
+    deletion = product_deletion(product)
+    if deletion.blocked_by:
+        raise Conflict(deletion.blocked_by)
+    keys = [image.key for image in product.images]
+    for batch in db.session.scalars(select(Batch).where(Batch.product_id == product.id)):
+        audit.record(actor, "batch.delete", batch, lot_code=batch.lot_code)
+        db.session.delete(batch)
+    audit.record(
+        actor,
+        "product.delete",
+        product,
+        gtin=product.gtin,
+        photos=deletion.photos,
+        batches=deletion.batches,
+    )
     db.session.delete(product)
     db.session.flush()
+    for key in keys:  # as when one photo is removed
+        for width in images.VARIANT_WIDTHS:
+            (images.media_dir() / images.variant_name(key, width)).unlink(missing_ok=True)
 
 
 def submit_product(product: Product, actor: User) -> Product:
@@ -576,10 +706,18 @@ def update_site(site: Site, data: dict, actor: User) -> Site:
     )
 
 
+def site_deletion(site: Site) -> Deletion:
+    """A site that batches come from stays (their trace names it): it can be withdrawn."""
+    if db.session.scalar(select(exists().where(Batch.site_id == site.id))):
+        return Deletion(blocked_by=_l("Batches come from this site: it cannot be deleted."))
+    return Deletion()
+
+
 def delete_site(site: Site, actor: User) -> None:
     _require_write(actor, site)
-    if db.session.scalar(select(exists().where(Batch.site_id == site.id))):
-        raise Conflict(_l("Batches come from this site: it cannot be deleted."))
+    deletion = site_deletion(site)
+    if deletion.blocked_by:
+        raise Conflict(deletion.blocked_by)
     audit.record(actor, "site.delete", site, name=site.name)
     db.session.delete(site)
     db.session.flush()
@@ -597,8 +735,11 @@ BATCH_CLEANERS: dict[str, Callable] = {
 }
 
 
-def _own_site(producer_id: int | None):
-    """A cleaner for site_id: empty, or the id of one of this producer's sites (never a leak)."""
+def _own_site(producer_id: int | None, current: int | None = None):
+    """A cleaner for site_id: empty, or the id of one of this producer's sites (never a leak).
+
+    A withdrawn site gets no new batches; a batch already from it may keep it.
+    """
 
     def clean(ident):
         if ident in (None, ""):
@@ -609,6 +750,8 @@ def _own_site(producer_id: int | None):
             site = None
         if site is None or site.producer_id != producer_id:
             raise FieldError(_l("Choose one of your own records."))
+        if site.withdrawn_at is not None and site.id != current:
+            raise FieldError(_l("This site is withdrawn: restore it to add batches from it."))
         return site.id
 
     return clean
@@ -643,6 +786,8 @@ def create_batch(data: dict, actor: User) -> Batch:
         if product is None or not access.can_write(actor, product):
             errors.add("product_id", _l("Choose one of your own products."))
             product = None
+        elif product.withdrawn_at is not None:
+            errors.add("product_id", _l("This product is withdrawn: restore it to add batches."))
     if product is not None:
         batch.product_id, batch.producer_id = product.id, product.producer_id
     cleaners = {**BATCH_CLEANERS, "site_id": _own_site(batch.producer_id)}
@@ -666,7 +811,7 @@ def update_batch(batch: Batch, data: dict, actor: User) -> Batch:
     moved_to = data.get("product_id")
     if moved_to not in (None, "") and str(moved_to) != str(batch.product_id):
         errors.add("product_id", _l("A batch cannot move to another product."))
-    cleaners = {**BATCH_CLEANERS, "site_id": _own_site(batch.producer_id)}
+    cleaners = {**BATCH_CLEANERS, "site_id": _own_site(batch.producer_id, batch.site_id)}
     return _save_changes(
         batch,
         data,
@@ -678,8 +823,20 @@ def update_batch(batch: Batch, data: dict, actor: User) -> Batch:
     )
 
 
+def batch_deletion(batch: Batch) -> Deletion:
+    if trace_records(batch_id=batch.id):
+        return Deletion(
+            blocked_by=_l("Stamps have been issued for this batch: it cannot be deleted.")
+        )
+    return Deletion()
+
+
 def delete_batch(batch: Batch, actor: User) -> None:
+    """Delete a batch without trace records; one with stamps raises Conflict (withdraw it)."""
     _require_write(actor, batch)
+    deletion = batch_deletion(batch)
+    if deletion.blocked_by:
+        raise Conflict(deletion.blocked_by)
     audit.record(actor, "batch.delete", batch, lot_code=batch.lot_code)
     db.session.delete(batch)
     db.session.flush()

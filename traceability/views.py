@@ -17,7 +17,7 @@ from flask import (
 )
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from flask_login import current_user, login_required, login_user
+from flask_login import current_user, login_required
 from sqlalchemy import func, or_, select
 from wtforms.fields.choices import SelectChoice
 
@@ -29,7 +29,7 @@ from core.errors import DomainError, Forbidden, ValidationFailed
 from core.extensions import csrf, db, limiter
 from core.forms import attach_errors
 from core.wards.models import Ward
-from traceability import forms, images, services
+from traceability import forms, images, rules, services
 from traceability.models import (
     Batch,
     PortalState,
@@ -40,6 +40,7 @@ from traceability.models import (
     Site,
     VerificationState,
 )
+from traceability.stamps import services as stamp_services
 
 bp = Blueprint("registry", __name__)
 staff_bp = Blueprint("staff", __name__, url_prefix="/staff")
@@ -87,6 +88,44 @@ def _paginate(stmt):
     return db.paginate(stmt, page=_page(), per_page=PAGE_SIZE, error_out=False)
 
 
+def _show_withdrawn() -> bool:
+    """Lists hide withdrawn rows unless asked (?withdrawn=1)."""
+    return request.args.get("withdrawn") == "1"
+
+
+def _unless_withdrawn(stmt, model):
+    return stmt if _show_withdrawn() else stmt.where(model.withdrawn_at.is_(None))
+
+
+def _run(action, success_message: str) -> bool:
+    """Run a state change (delete, withdraw, restore), commit, or flash why it is refused."""
+    if not EmptyForm().validate_on_submit():
+        abort(400)
+    try:
+        action()
+    except DomainError as exc:
+        db.session.rollback()
+        flash(str(exc.message), "error")
+        return False
+    db.session.commit()
+    flash(success_message, "success")
+    return True
+
+
+def _confirm_delete(kind: str, obj, deletion, back: str, withdraw: str):
+    """The confirmation page: what a delete removes, or why it cannot and withdrawal instead."""
+    return render_template(
+        "registry/confirm_delete.html",
+        kind=kind,
+        obj=obj,
+        name=obj.lot_code if kind == "batch" else obj.name,
+        deletion=deletion,
+        back=back,
+        withdraw=withdraw,
+        action_form=EmptyForm(),
+    )
+
+
 ACTION_LABELS = {
     "product.create": _l("created"),
     "product.update": _l("changed"),
@@ -96,6 +135,8 @@ ACTION_LABELS = {
     "product.portal": _l("national-portal status recorded"),
     "product.image_add": _l("photo added"),
     "product.image_delete": _l("photo removed"),
+    "product.withdraw": _l("withdrawn"),
+    "product.restore": _l("restored"),
 }
 
 
@@ -136,21 +177,26 @@ def signup():
         }
         producer_data = {name: getattr(form, name).data for name in services.PRODUCER_CLEANERS}
         try:
-            user = services.register_producer(account, producer_data)
+            services.register_producer(account, producer_data)
         except ValidationFailed as exc:
             db.session.rollback()
             attach_errors(form, exc)
         else:
+            # The same answer whether the email was new (account created) or already had an
+            # account (nothing created, its holder is told at login): not a way to find out who
+            # has an account. A new producer logs in with the password just chosen.
             db.session.commit()
-            login_user(user)
             flash(
                 _(
-                    "Welcome! The Department will verify your registration; meanwhile you can "
-                    "prepare your products."
+                    "Thank you. If this email is new, your account has been created: log in "
+                    "below with the email and password you just chose, then prepare your products "
+                    "while the Department verifies your registration. If you already have an "
+                    "account, log in with your password, or ask the Department for a "
+                    "password-reset link."
                 ),
                 "success",
             )
-            return redirect(url_for("registry.producer_dashboard"))
+            return redirect(url_for("auth.login"))
     return render_template("registry/signup.html", form=form)
 
 
@@ -215,14 +261,26 @@ def producer_resubmit():
 @login_required
 def products():
     stmt = access.visible(Product, current_user).join(Producer).order_by(Product.name)
+    stmt = _unless_withdrawn(stmt, Product)
     q = (request.args.get("q") or "").strip()
     if q:
-        like = f"%{q}%"
-        stmt = stmt.where(or_(Product.name.ilike(like), Product.gtin.contains(q)))
+        # % and _ are literal: autoescape
+        stmt = stmt.where(
+            or_(
+                Product.name.icontains(q, autoescape=True),
+                Product.gtin.contains(q, autoescape=True),
+            )
+        )
     state = request.args.get("state")
     if state in {s.value for s in ReviewState}:
         stmt = stmt.where(Product.review_state == ReviewState(state))
-    return render_template("registry/products.html", page=_paginate(stmt), q=q, state=state)
+    return render_template(
+        "registry/products.html",
+        page=_paginate(stmt),
+        q=q,
+        state=state,
+        show_withdrawn=_show_withdrawn(),
+    )
 
 
 def _new_product_form():
@@ -305,21 +363,49 @@ def product_submit(product_id: int):
     return redirect(url_for("registry.product_detail", product_id=product_id))
 
 
-@bp.post("/products/<int:product_id>/delete")
+@bp.route("/products/<int:product_id>/delete", methods=["GET", "POST"])
 @login_required
 def product_delete(product_id: int):
     product = access.get_for_write(Product, product_id, current_user)
-    if not EmptyForm().validate_on_submit():
-        abort(400)
-    try:
-        services.delete_product(product, current_user)
-    except DomainError as exc:
-        db.session.rollback()
-        flash(str(exc.message), "error")
-        return redirect(url_for("registry.product_detail", product_id=product_id))
-    db.session.commit()
-    flash(_("The product has been deleted."), "success")
-    return redirect(url_for("registry.products"))
+    detail = url_for("registry.product_detail", product_id=product_id)
+    if request.method == "GET":
+        return _confirm_delete(
+            "product",
+            product,
+            services.product_deletion(product),
+            back=detail,
+            withdraw=url_for("registry.product_withdraw", product_id=product_id),
+        )
+    if _run(
+        lambda: services.delete_product(product, current_user), _("The product has been deleted.")
+    ):
+        return redirect(url_for("registry.products"))
+    return redirect(detail)
+
+
+@bp.post("/products/<int:product_id>/withdraw")
+@login_required
+def product_withdraw(product_id: int):
+    product = access.get_for_write(Product, product_id, current_user)
+    _run(
+        lambda: services.withdraw_product(product, current_user),
+        _(
+            "The product has been withdrawn: it keeps its records but gets no new batches "
+            "or stamps."
+        ),
+    )
+    return redirect(url_for("registry.product_detail", product_id=product_id))
+
+
+@bp.post("/products/<int:product_id>/restore")
+@login_required
+def product_restore(product_id: int):
+    product = access.get_for_write(Product, product_id, current_user)
+    _run(
+        lambda: services.restore_product(product, current_user),
+        _("The product has been restored."),
+    )
+    return redirect(url_for("registry.product_detail", product_id=product_id))
 
 
 @bp.post("/products/<int:product_id>/images")
@@ -363,8 +449,10 @@ def product_image_delete(product_id: int, image_id: int):
 @bp.get("/sites")
 @login_required
 def sites():
-    stmt = access.visible(Site, current_user).order_by(Site.name)
-    return render_template("registry/sites.html", page=_paginate(stmt))
+    stmt = _unless_withdrawn(access.visible(Site, current_user).order_by(Site.name), Site)
+    return render_template(
+        "registry/sites.html", page=_paginate(stmt), show_withdrawn=_show_withdrawn()
+    )
 
 
 @bp.route("/sites/new", methods=["GET", "POST"])
@@ -402,21 +490,41 @@ def site_edit(site_id: int):
     return render_template("registry/site_form.html", form=form, site=site, delete_form=EmptyForm())
 
 
-@bp.post("/sites/<int:site_id>/delete")
+@bp.route("/sites/<int:site_id>/delete", methods=["GET", "POST"])
 @login_required
 def site_delete(site_id: int):
     site = access.get_for_write(Site, site_id, current_user)
-    if not EmptyForm().validate_on_submit():
-        abort(400)
-    try:
-        services.delete_site(site, current_user)
-    except DomainError as exc:
-        db.session.rollback()
-        flash(str(exc.message), "error")
-        return redirect(url_for("registry.site_edit", site_id=site_id))
-    db.session.commit()
-    flash(_("The site has been deleted."), "success")
-    return redirect(url_for("registry.sites"))
+    edit = url_for("registry.site_edit", site_id=site_id)
+    if request.method == "GET":
+        return _confirm_delete(
+            "site",
+            site,
+            services.site_deletion(site),
+            back=edit,
+            withdraw=url_for("registry.site_withdraw", site_id=site_id),
+        )
+    if _run(lambda: services.delete_site(site, current_user), _("The site has been deleted.")):
+        return redirect(url_for("registry.sites"))
+    return redirect(edit)
+
+
+@bp.post("/sites/<int:site_id>/withdraw")
+@login_required
+def site_withdraw(site_id: int):
+    site = access.get_for_write(Site, site_id, current_user)
+    _run(
+        lambda: services.withdraw_site(site, current_user),
+        _("The site has been withdrawn: its batches keep it, but no new batch can come from it."),
+    )
+    return redirect(url_for("registry.site_edit", site_id=site_id))
+
+
+@bp.post("/sites/<int:site_id>/restore")
+@login_required
+def site_restore(site_id: int):
+    site = access.get_for_write(Site, site_id, current_user)
+    _run(lambda: services.restore_site(site, current_user), _("The site has been restored."))
+    return redirect(url_for("registry.site_edit", site_id=site_id))
 
 
 # --- batches -------------------------------------------------------------------------------
@@ -424,11 +532,24 @@ def site_delete(site_id: int):
 
 def _batch_form(producer_id: int, batch: Batch | None = None) -> forms.BatchForm:
     form = forms.BatchForm(obj=batch)
+    # Withdrawn products and sites get no new batches; a batch keeps its own.
     products = db.session.scalars(
-        select(Product).where(Product.producer_id == producer_id).order_by(Product.name)
+        select(Product)
+        .where(
+            Product.producer_id == producer_id,
+            or_(
+                Product.withdrawn_at.is_(None), Product.id == (batch.product_id if batch else None)
+            ),
+        )
+        .order_by(Product.name)
     ).all()
     site_rows = db.session.scalars(
-        select(Site).where(Site.producer_id == producer_id).order_by(Site.name)
+        select(Site)
+        .where(
+            Site.producer_id == producer_id,
+            or_(Site.withdrawn_at.is_(None), Site.id == (batch.site_id if batch else None)),
+        )
+        .order_by(Site.name)
     ).all()
     form.product_id.choices = [forms.BLANK] + [
         SelectChoice(str(p.id), f"{p.name} ({p.gtin})") for p in products
@@ -444,10 +565,13 @@ def _batch_form(producer_id: int, batch: Batch | None = None) -> forms.BatchForm
 @login_required
 def batches():
     stmt = access.visible(Batch, current_user).order_by(Batch.id.desc())
+    stmt = _unless_withdrawn(stmt, Batch)
     product_id = request.args.get("product_id", type=int)
     if product_id:
         stmt = stmt.where(Batch.product_id == product_id)
-    return render_template("registry/batches.html", page=_paginate(stmt))
+    return render_template(
+        "registry/batches.html", page=_paginate(stmt), show_withdrawn=_show_withdrawn()
+    )
 
 
 @bp.route("/batches/new", methods=["GET", "POST"])
@@ -482,16 +606,88 @@ def batch_edit(batch_id: int):
     )
 
 
-@bp.post("/batches/<int:batch_id>/delete")
+@bp.route("/batches/<int:batch_id>/delete", methods=["GET", "POST"])
 @login_required
 def batch_delete(batch_id: int):
     batch = access.get_for_write(Batch, batch_id, current_user)
-    if not EmptyForm().validate_on_submit():
-        abort(400)
-    services.delete_batch(batch, current_user)
-    db.session.commit()
-    flash(_("The batch has been deleted."), "success")
-    return redirect(url_for("registry.batches"))
+    edit = url_for("registry.batch_edit", batch_id=batch_id)
+    if request.method == "GET":
+        return _confirm_delete(
+            "batch",
+            batch,
+            services.batch_deletion(batch),
+            back=edit,
+            withdraw=url_for("registry.batch_withdraw", batch_id=batch_id),
+        )
+    if _run(lambda: services.delete_batch(batch, current_user), _("The batch has been deleted.")):
+        return redirect(url_for("registry.batches"))
+    return redirect(edit)
+
+
+@bp.post("/batches/<int:batch_id>/withdraw")
+@login_required
+def batch_withdraw(batch_id: int):
+    batch = access.get_for_write(Batch, batch_id, current_user)
+    _run(
+        lambda: services.withdraw_batch(batch, current_user),
+        _("The batch has been withdrawn: its stamps and scans are kept, but no new stamps."),
+    )
+    return redirect(url_for("registry.batch_edit", batch_id=batch_id))
+
+
+@bp.post("/batches/<int:batch_id>/restore")
+@login_required
+def batch_restore(batch_id: int):
+    batch = access.get_for_write(Batch, batch_id, current_user)
+    _run(lambda: services.restore_batch(batch, current_user), _("The batch has been restored."))
+    return redirect(url_for("registry.batch_edit", batch_id=batch_id))
+
+
+def _recall_page(batch: Batch, form: forms.RecallForm | None = None):
+    """The recall form, or (the batch is recalled) the confirmation of lifting it."""
+    return render_template(
+        "registry/recall.html",
+        batch=batch,
+        form=form,
+        stamps=stamp_services.recall_stamp_count(batch),
+        notice_max=stamp_services.RECALL_NOTICE_MAX,
+        action_form=EmptyForm(),
+        back=url_for("registry.batch_edit", batch_id=batch.id),
+    )
+
+
+@bp.route("/batches/<int:batch_id>/recall", methods=["GET", "POST"])
+@login_required
+def batch_recall(batch_id: int):
+    batch = access.get_for_write(Batch, batch_id, current_user)
+    if batch.recalled_at is not None:
+        flash(_("This batch is already recalled."), "warning")
+        return redirect(url_for("registry.batch_recall_lift", batch_id=batch_id))
+    form = forms.RecallForm()
+    if form.validate_on_submit() and _save(
+        form,
+        lambda: stamp_services.recall_batch(batch, form.notice.data, current_user),
+        _("The batch has been recalled: consumers who scan its stamps now see your notice."),
+    ):
+        return redirect(url_for("registry.batch_edit", batch_id=batch_id))
+    return _recall_page(batch, form)
+
+
+@bp.route("/batches/<int:batch_id>/recall/lift", methods=["GET", "POST"])
+@login_required
+def batch_recall_lift(batch_id: int):
+    batch = access.get_for_write(Batch, batch_id, current_user)
+    edit = url_for("registry.batch_edit", batch_id=batch_id)
+    if request.method == "GET":
+        if batch.recalled_at is None:
+            flash(_("This batch is not recalled."), "warning")
+            return redirect(edit)
+        return _recall_page(batch)
+    _run(
+        lambda: stamp_services.lift_recall(batch, current_user),
+        _("The recall has been lifted: the batch's stamps no longer say it is recalled."),
+    )
+    return redirect(edit)
 
 
 # --- staff: review queue -------------------------------------------------------------------
@@ -515,8 +711,17 @@ def review_queue():
         .where(Product.review_state == ReviewState.SUBMITTED)
         .order_by(Product.submitted_at)
     ).all()
+    outside_prefix = {
+        p.id
+        for p in submitted
+        if rules.outside_company_prefix(p.gtin, p.producer.gs1_company_prefix)
+    }
     return render_template(
-        "staff/review.html", pending=pending, submitted=submitted, action_form=EmptyForm()
+        "staff/review.html",
+        pending=pending,
+        submitted=submitted,
+        outside_prefix=outside_prefix,
+        action_form=EmptyForm(),
     )
 
 

@@ -82,6 +82,7 @@ def test_a_wrong_check_digit_names_the_right_one(client, producer_token):
         json={"gtin": "5901234123458", "name": "Thử", "category": "agricultural"},
         headers=producer_token,
     )
+    assert response.status_code == 422, response.get_json()
     message = response.get_json()["errors"]["json"]["gtin"][0]
     assert "should be 7, not 8" in message
 

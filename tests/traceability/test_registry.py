@@ -46,12 +46,15 @@ SIGNUP = {
 }
 
 
-def test_signup_creates_a_pending_producer_and_logs_in(client, app_ctx):
+def test_signup_creates_a_pending_producer_who_can_log_in(client, app_ctx):
     response = client.submit("/signup", SIGNUP, token_from="/signup")
     assert response.status_code == 302
     user = db.session.scalar(select(User).where(User.email == "htx.moi@example.vn"))
     assert user.producer.verification_state is VerificationState.PENDING
     assert user.producer.tax_code == "3603999888"
+    # Sign-up does not log in (that would tell new emails from taken ones): log in right away.
+    assert response.headers["Location"] == "/login"
+    client.login(SIGNUP["account_email"], SIGNUP["password"])
     assert client.get("/producer").status_code == 200
 
 
