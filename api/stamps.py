@@ -17,10 +17,8 @@ from traceability.stamps import jobs, services, stats
 from traceability.stamps.models import (
     CounterfeitReport,
     RenderState,
-    Scan,
     Stamp,
     StampOrder,
-    Verdict,
 )
 from traceability.stamps.schemas import (
     ActivatedOut,
@@ -175,11 +173,19 @@ class StampOrderVoid(MethodView):
     @blp.arguments(VoidRangeIn)
     @blp.response(200, VoidedOut)
     def post(self, data, order_id):
-        """Void stamps first..last of an order (all by default), e.g. a misprinted sheet"""
+        """Void stamps first..last of an order, e.g. a misprinted sheet, or all with "all": true
+
+        An empty range is refused (422): voiding the whole order must be asked for explicitly.
+        """
         user = current_api_user()
         order = access.get_for_write(StampOrder, order_id, user)
         voided = services.void_stamps(
-            order, user, data["reason"], data.get("first"), data.get("last")
+            order,
+            user,
+            data["reason"],
+            data.get("first"),
+            data.get("last"),
+            whole_order=data["whole_order"],
         )
         commit()
         return {"voided": voided}
@@ -190,10 +196,13 @@ class StampOrderActivate(MethodView):
     @blp.arguments(StampRangeIn)
     @blp.response(200, ActivatedOut)
     def post(self, data, order_id):
-        """Release issued stamps first..last of an order (all by default)"""
+        """Release issued stamps first..last of an order (without a range: all of them)"""
         user = current_api_user()
         order = access.get_for_write(StampOrder, order_id, user)
-        activated = services.activate_stamps(order, user, data.get("first"), data.get("last"))
+        first, last = data.get("first"), data.get("last")
+        # Releasing twice is harmless, so no range still means the whole order, said explicitly.
+        whole = data["whole_order"] or (first is None and last is None)
+        activated = services.activate_stamps(order, user, first, last, whole_order=whole)
         commit()
         return {"activated": activated}
 
@@ -226,25 +235,18 @@ class ScanStats(MethodView):
     def get(self, query):
         """Scan statistics: by verdict, per day, by client and place, with warning counts"""
         user = current_api_user()
-        # An explicit FROM: a staff scope has no WHERE, and count() alone would lose the table.
-        scans = access.visible(Scan, user).select_from(Scan)
         producer_id = gtin = None
         if "producer_id" in query:
             producer_id = access.get_for_read(Producer, query["producer_id"], user).id
         if "product_id" in query:
             gtin = access.get_for_read(Product, query["product_id"], user).gtin
+        # The same scope and summary as the scans page (every verdict, zeros included).
         scans = stats.filter_scans(
-            scans,
-            producer_id=producer_id,
-            gtin=gtin,
+            stats.visible_scans(user, producer_id=producer_id, gtin=gtin),
             date_from=query.get("date_from"),
             date_to=query.get("date_to"),
         )
-        summary = stats.scan_summary(scans)
-        # Every verdict, zeros included, so clients need not know the list.
-        counted = summary["by_verdict"]
-        summary["by_verdict"] = {v.value: counted.get(v.value, 0) for v in Verdict}
-        return summary
+        return stats.scan_summary(scans)
 
 
 @blp.route("/counterfeit-reports/")

@@ -2,7 +2,8 @@
 
 URL placeholders: {order} stamp order id, {stamp} stamp id, {seq} its number in the order,
 {report} counterfeit report id, {dl} a stamp's Digital Link path after /01/ (gtin/21/serial),
-{scan_token} a signed token for the world's scan, {batch} producer A's batch of a draft product.
+{report_ref} the report's reference, {scan_token} a signed token for the world's scan,
+{batch} producer A's batch of a draft product.
 """
 
 PUBLIC = {"*": 200}
@@ -23,8 +24,12 @@ STAMP_PAGES = [
     ("GET", "/report/01/{dl}", PUBLIC),
     ("POST", "/report/01/{dl}", PUBLIC),  # an empty form: shown again with its errors
     ("POST", "/scan/{scan_token}/place", {"*": 422}),  # no lat/lon given
+    ("GET", "/check", PUBLIC),  # no serial typed yet: the empty form
+    ("GET", "/report/status", PUBLIC),  # no reference typed yet: the empty form
+    ("GET", "/report/status/{report_ref}", PUBLIC),
     ("GET", "/batches/{batch}/stamps/new", _READ),  # a draft product: the page explains why not
     ("POST", "/batches/{batch}/stamps/new", _CONFLICT),
+    ("POST", "/batches/{batch}/stamps/preview.pdf", _CONFLICT),  # a draft: no preview either
     ("GET", "/stamps/orders", _LIST),
     ("GET", "/stamps/orders/{order}", _READ),
     ("GET", "/stamps/orders/{order}/stamps.pdf", _READ),

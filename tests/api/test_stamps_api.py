@@ -87,6 +87,7 @@ def test_a_producer_orders_stamps_and_downloads_the_pdf_and_csv(client, make):
         "cols": 3,
         "size_mm": 30.0,
         "show_caption": True,
+        "scan_hint": False,
     }
     # JOB_QUEUE is "sync" in tests: the PDF is rendered before the answer.
     assert (created["render_state"], created["rendered_count"], created["progress"]) == (

@@ -99,6 +99,7 @@ def test_producer_orders_stamps_and_downloads_the_pdf_and_csv(client, shop):
         "cols": 3,
         "size_mm": 30.0,
         "show_caption": True,
+        "scan_hint": False,
     }
     stamps = stamps_of(order)
     assert [s.seq for s in stamps] == [1, 2, 3, 4, 5]
@@ -224,9 +225,18 @@ def test_void_a_range_and_one_stamp_with_a_reason(client, shop):
     order = shop.order(5)
     client.login(shop.owner.email, factories.PASSWORD)
     page_url = f"/stamps/orders/{order.id}"
-    response = client.submit(
+    asked = client.submit(
         f"{page_url}/void",
         {"first": "2", "last": "3", "reason": "Tờ in bị lem"},
+        token_from=page_url,
+        headers=EN,
+    )
+    assert asked.status_code == 200  # first the confirmation: nothing is void yet
+    assert "This will void 2 stamps (print numbers 2–3)." in html(asked)
+    assert {s.state for s in stamps_of(order)} == {StampState.ACTIVE}
+    response = client.submit(
+        f"{page_url}/void",
+        {"first": "2", "last": "3", "reason": "Tờ in bị lem", "confirmed": "yes"},
         token_from=page_url,
         headers=EN,
     )
@@ -251,7 +261,7 @@ def test_void_a_range_and_one_stamp_with_a_reason(client, shop):
     assert re.search(r'id="void-first" name="first" type="number" value="5"', form_page)
     client.submit(
         f"{page_url}/void",
-        {"first": "5", "last": "5", "reason": "Rách"},
+        {"first": "5", "last": "5", "reason": "Rách", "confirmed": "yes"},
         token_from=f"{page_url}?void=5",
     )
     stamps = stamps_of(order)

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import re
+
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import (
     BooleanField,
     DecimalField,
+    HiddenField,
     IntegerField,
     RadioField,
     SelectField,
@@ -79,6 +82,7 @@ class StampOrderForm(FlaskForm):
     cols = IntegerField(_l("Columns per sheet"), validators=[Optional()])
     size_mm = DecimalField(_l("Stamp size (mm)"), places=1, validators=[Optional()])
     show_caption = BooleanField(_l("Print the product name under each code"), default=True)
+    scan_hint = BooleanField(_l("Print “Scan to check” under each code"))
     activation_required = BooleanField(
         _l("Keep the stamps inactive until I release them (activation)")
     )
@@ -90,6 +94,7 @@ class StampOrderForm(FlaskForm):
             "kind": self.kind.data,
             "size_mm": self.size_mm.data,
             "show_caption": bool(self.show_caption.data),
+            "scan_hint": bool(self.scan_hint.data),
             "activation_required": bool(self.activation_required.data),
             "note": self.note.data,
         }
@@ -99,16 +104,38 @@ class StampOrderForm(FlaskForm):
 
 
 class RangeForm(FlaskForm):
-    """Stamp numbers first..last of an order; both empty means the whole order."""
+    """Stamp numbers first..last of an order; for releasing, both empty means the whole order."""
 
     first = IntegerField(_l("From stamp no."), validators=[Optional()])
     last = IntegerField(_l("To stamp no."), validators=[Optional()])
 
+    @property
+    def is_empty(self) -> bool:
+        return self.first.data is None and self.last.data is None
+
+
+# Above this many stamps, voiding asks the producer to type the number (a slip costs a lot).
+VOID_TYPE_COUNT_ABOVE = 100
+
 
 class VoidForm(RangeForm):
+    """A void is never "the whole order" by an empty range: the box must be ticked.
+
+    The first POST shows what would be voided; `confirmed` (and, for many stamps, the number
+    typed again in `typed_count`) makes the second POST void them.
+    """
+
+    whole_order = BooleanField(_l("Void the whole order"))
     reason = StringField(
         _l("Reason (e.g. a misprinted sheet)"), validators=[Optional(), Length(max=200)]
     )
+    confirmed = HiddenField()
+    # Text, not a number field: "1.500" and "1 500" are how people write 1500.
+    typed_count = StringField(_l("Number of stamps to void"), validators=[Length(max=20)])
+
+    def typed_number(self) -> int | None:
+        digits = re.sub(r"[\s.,]", "", self.typed_count.data or "")
+        return int(digits) if digits.isdigit() else None
 
 
 class ReportStateForm(FlaskForm):

@@ -53,6 +53,8 @@ MAX_SIZE_MM = 40.0
 QUIET_ZONE = 4  # modules of light margin around the symbol, required by ISO/IEC 18004
 PROGRESS_EVERY = 100
 PT_PER_MM = 72 / 25.4
+HEADER_PT = 6.0  # the small page header of a sheet: order, lot, page x / y
+HEADER_MIN_MARGIN_MM = 4.0
 
 # GS1 AI (21) serials use "character set 82": a subset of printable ASCII.
 _CSET82 = re.compile(r'[!"%-?A-Z_a-z]{1,20}')
@@ -70,6 +72,7 @@ class Label:
     url: str  # the GS1 Digital Link URI encoded in the QR symbol
     serial: str  # printed under the symbol as text (GS1 character set 82, at most 20 characters)
     caption: str = ""  # optional product name, may be Vietnamese
+    hint: str = ""  # e.g. "Quét để kiểm tra", printed right under the symbol if layout.scan_hint
 
     def __post_init__(self) -> None:
         if not self.url:
@@ -109,6 +112,7 @@ class Layout:
     # Space between stamps on a sheet, so that cutting off-line does not eat a quiet zone.
     gap_mm: float = 2.0
     cut_marks: bool = True  # short crop marks in the sheet margin at every row/column edge
+    scan_hint: bool = False  # room for one short line (Label.hint) right under the symbol
 
     # Derived sizes ------------------------------------------------------------------------
 
@@ -131,6 +135,8 @@ class Layout:
     def text_height_mm(self) -> float:
         """Height of the text block under the symbol (serial, caption lines, a little air)."""
         height_pt = self.text_pt * 1.25
+        if self.scan_hint:
+            height_pt += self.caption_pt * 1.25
         if self.show_caption:
             height_pt += self.caption_lines * self.caption_pt * 1.25
         return height_pt / PT_PER_MM + 0.6
@@ -175,6 +181,16 @@ class Layout:
             for row in range(self.rows)
             for col in range(self.cols)
         ]
+
+    def header_baseline_mm(self) -> float | None:
+        """Where the page header's baseline goes (mm from the top), or None without room.
+
+        The header sits in the top margin, above the stamps and their crop marks; a sheet needs
+        HEADER_MIN_MARGIN_MM of margin for it. Roll labels (one stamp a page) have no header.
+        """
+        if self.kind != "sheet" or self.margin < HEADER_MIN_MARGIN_MM:
+            return None
+        return self.margin - 1.0
 
     def max_cols(self) -> int:
         return _fit_count(A4_MM[0] - 2 * self.margin, self.label_width_mm, self.gap_mm)
@@ -224,6 +240,7 @@ class Layout:
         if self.rows > self.max_rows():
             need = _span(self.rows, self.label_height_mm, self.gap_mm)
             caption_hint = ", show_caption=False or caption_lines=1" if self.show_caption else ""
+            caption_hint += ", scan_hint=False" if self.scan_hint else ""
             raise LayoutError(
                 "rows",
                 f"{self.rows} rows of {self.size_mm:g} mm stamps with their text need {need:.1f} mm"
@@ -1004,14 +1021,46 @@ class _PageComposer:
         self.text_width = (layout.size_mm - 1.0) * PT_PER_MM  # 0.5 mm clear of the box edges
         self.slots = self._slots()
         self._captions: dict[str, list[tuple[str, float]]] = {}
+        self._lines: dict[str, tuple[str, float, float]] = {}
 
     def _slots(self) -> list[tuple[float, float]]:
         """Top-left corner (x, y in PDF points, y up) of each label box on a page."""
         page_h = self.layout.page_mm[1]
         return [(x * PT_PER_MM, (page_h - y) * PT_PER_MM) for x, y in self.layout.boxes_mm()]
 
-    def cut_marks(self) -> str:
-        """Crop marks in the page margin at the edges of every column and row."""
+    def header(self, left: str, right: str) -> str:
+        """The page header: ``left`` (ellipsized to fit) and ``right`` right-aligned, in the top
+        margin between the page margins."""
+        baseline_mm = self.layout.header_baseline_mm()
+        if baseline_mm is None or not (left or right):
+            return ""
+        page_w, page_h = self.layout.page_mm
+        margin = self.layout.margin * PT_PER_MM
+        x_right = page_w * PT_PER_MM - margin
+        baseline = (page_h - baseline_mm) * PT_PER_MM
+        fonts, size = self.fonts, HEADER_PT
+        right = unicodedata.normalize("NFC", right)
+        right_width = fonts.width(right, size)
+        room = x_right - margin - right_width - 3 * PT_PER_MM
+        lines = wrap_text(left, room, lambda t: fonts.width(t, size), 1) if room > 0 else []
+        ops = []
+        if lines:
+            ops.append(
+                f"BT /F1 {_num(size)} Tf {_num(margin)} {_num(baseline)} Td "
+                f"<{fonts.hex(lines[0])}> Tj ET"
+            )
+        if right:
+            ops.append(
+                f"BT /F1 {_num(size)} Tf {_num(x_right - right_width)} {_num(baseline)} Td "
+                f"<{fonts.hex(right)}> Tj ET"
+            )
+        return " ".join(ops)
+
+    def cut_marks(self, *, top: bool = True) -> str:
+        """Crop marks in the page margin at the edges of every column and row.
+
+        ``top=False`` leaves out the marks above the grid, where the page header is.
+        """
         layout = self.layout
         if layout.kind == "roll" or not layout.cut_marks:
             return ""
@@ -1029,9 +1078,10 @@ class _PageComposer:
         ys = sorted({y for _, y in self.slots} | {y - label_h for _, y in self.slots})
         ops = ["q 0.2 w 0 G"]
         for x in xs:
-            ops.append(
-                f"{_num(x)} {_num(first_y + gap)} m {_num(x)} {_num(first_y + gap + length)} l"
-            )
+            if top:
+                ops.append(
+                    f"{_num(x)} {_num(first_y + gap)} m {_num(x)} {_num(first_y + gap + length)} l"
+                )
             ops.append(
                 f"{_num(x)} {_num(bottom - gap)} m {_num(x)} {_num(bottom - gap - length)} l"
             )
@@ -1060,17 +1110,41 @@ class _PageComposer:
     def _text(self, label: Label, x: float, qr_bottom: float) -> str:
         layout, fonts = self.layout, self.fonts
         centre = x + self.size_pt / 2
+        ops = []
+        if layout.scan_hint and label.hint:
+            hint_size = layout.caption_pt
+            ops.append(self._line(label.hint, hint_size, centre, qr_bottom - hint_size * 0.98))
+            qr_bottom -= hint_size * 1.25
         size = layout.text_pt
         width = fonts.width(label.serial, size)
         if width > self.text_width:  # never cut a serial: shrink it instead
             size *= self.text_width / width
             width = self.text_width
         baseline = qr_bottom - layout.text_pt * 0.98
-        ops = [f"BT /F1 {_num(size)} Tf {_num(centre - width / 2)} {_num(baseline)} Td"]
+        ops.append(f"BT /F1 {_num(size)} Tf {_num(centre - width / 2)} {_num(baseline)} Td")
         ops.append(f"<{fonts.hex(label.serial)}> Tj ET")
         if layout.show_caption and label.caption:
             ops.append(self._caption(label.caption, centre, baseline))
         return " ".join(ops)
+
+    def _line(self, text: str, size: float, centre: float, baseline: float) -> str:
+        """One centred line, shrunk (never cut) to the stamp's width; the result is cached."""
+        key = f"{size}\x00{text}"
+        drawn = self._lines.get(key)
+        if drawn is None:
+            text = unicodedata.normalize("NFC", text)
+            width = self.fonts.width(text, size)
+            if width > self.text_width:
+                size *= self.text_width / width
+                width = self.text_width
+            drawn = (self.fonts.hex(text), size, width)
+            if len(self._lines) < 64:
+                self._lines[key] = drawn
+        glyphs, size, width = drawn
+        return (
+            f"BT /F1 {_num(size)} Tf {_num(centre - width / 2)} {_num(baseline)} Td "
+            f"<{glyphs}> Tj ET"
+        )
 
     def _caption(self, caption: str, centre: float, serial_baseline: float) -> str:
         size = self.layout.caption_pt
@@ -1138,13 +1212,30 @@ def render_pdf(
     *,
     progress: Callable[[int], None] | None = None,
     title: str = "",
+    header: str = "",
+    page_label: Callable[[int, int], str] | None = None,
+    total: int | None = None,
 ) -> int:
     """Write the stamps as a PDF to ``out``, page by page; return how many were drawn.
 
     ``labels`` is consumed lazily (a generator is fine). ``progress`` gets the running count every
     PROGRESS_EVERY labels and once at the end with the total.
+
+    On sheets, each page gets a small header in its top margin: ``header`` on the left and
+    ``page_label(page, pages)`` on the right (the caller words and formats it, e.g.
+    "Trang 1 / 3"); ``total``, the number of labels, gives the number of pages.
     """
     layout.check()
+    if page_label is not None and total is None:
+        raise ValueError("page_label needs total, the number of labels, to count the pages.")
+    has_header = bool(header or page_label)
+    if has_header and layout.kind == "sheet" and layout.header_baseline_mm() is None:
+        raise LayoutError(
+            "margin_mm",
+            f"A page header needs a top margin of at least {HEADER_MIN_MARGIN_MM:g} mm, not "
+            f"{layout.margin:g} mm: use a larger margin_mm or no header.",
+        )
+    pages = max(1, math.ceil((total or 0) / layout.per_page))
     fonts = _FontUse(stamp_font())
     composer = _PageComposer(layout, fonts)
     pdf = _PdfWriter(out)
@@ -1155,8 +1246,14 @@ def render_pdf(
         f"<< /Type /Page /Parent {pages_id} 0 R /MediaBox [0 0 {page_w} {page_h}] "
         f"/Resources << /Font << /F1 {font_id} 0 R >> >> /Contents {{content}} 0 R >>",
     )
-    parts = ["0 g", composer.cut_marks()]
+    parts = ["0 g", composer.cut_marks(top=not has_header), ""]
     page_start = len(parts)
+
+    def start_page(number: int) -> None:
+        right = page_label(number, max(pages, number)) if page_label is not None else ""
+        parts[page_start - 1] = composer.header(header, right)
+
+    start_page(1)
     drawn, reported = 0, -1
     try:
         for label in labels:
@@ -1165,6 +1262,7 @@ def render_pdf(
             if drawn % layout.per_page == 0:
                 sink.add("\n".join(parts).encode("latin-1"))
                 del parts[page_start:]
+                start_page(drawn // layout.per_page + 1)
             if progress is not None and drawn % PROGRESS_EVERY == 0:
                 progress(drawn)
                 reported = drawn

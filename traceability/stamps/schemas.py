@@ -9,6 +9,7 @@ from flask import g, url_for
 from marshmallow import Schema, fields
 from marshmallow.validate import Length, OneOf
 
+from core.fields import Date, Id, Int
 from traceability.schemas import Tracked
 from traceability.stamps.models import RenderState, ReportState, StampState, Verdict
 from traceability.stamps.services import stamp_url
@@ -19,18 +20,21 @@ def _choice(enum_cls, **kwargs):
 
 
 class StampOrderIn(Schema):
-    batch_id = fields.Integer(required=True, metadata={"description": "One of your batches"})
-    quantity = fields.Integer(
+    batch_id = Id(required=True, metadata={"description": "One of your batches"})
+    quantity = Int(
         required=True, metadata={"description": "Stamps to issue, 1 to 100,000", "example": 500}
     )
     kind = fields.String(
         validate=OneOf(["sheet", "roll"]),
         metadata={"description": "A4 sheets or a label roll (default: sheet)"},
     )
-    rows = fields.Integer(metadata={"description": "Labels per column of a sheet"})
-    cols = fields.Integer(metadata={"description": "Labels per row of a sheet"})
+    rows = Int(metadata={"description": "Labels per column of a sheet"})
+    cols = Int(metadata={"description": "Labels per row of a sheet"})
     size_mm = fields.Float(metadata={"description": "Side of one square label, in millimetres"})
     show_caption = fields.Boolean(metadata={"description": "Print the product name under the code"})
+    scan_hint = fields.Boolean(
+        metadata={"description": "Print “Quét để kiểm tra” (scan to check) under the code"}
+    )
     activation_required = fields.Boolean(
         load_default=False,
         metadata={"description": "Issue the stamps inactive; activate them when they are used"},
@@ -44,6 +48,7 @@ class LayoutOut(Schema):
     cols = fields.Integer()
     size_mm = fields.Float()
     show_caption = fields.Boolean()
+    scan_hint = fields.Boolean()
 
 
 class StampOrderOut(Tracked):
@@ -89,9 +94,9 @@ class StampOrderOut(Tracked):
 
 
 class StampOrderQuery(Schema):
-    producer_id = fields.Integer()
-    product_id = fields.Integer()
-    batch_id = fields.Integer()
+    producer_id = Id()
+    product_id = Id()
+    batch_id = Id()
     render_state = _choice(RenderState)
 
 
@@ -127,16 +132,30 @@ class StampQuery(Schema):
 
 
 class StampRangeIn(Schema):
-    first = fields.Integer(
-        allow_none=True, metadata={"description": "First stamp number (default: 1)"}
+    first = Int(allow_none=True, metadata={"description": "First stamp number"})
+    last = Int(
+        allow_none=True,
+        metadata={"description": "Last stamp number (default: first, i.e. one stamp)"},
     )
-    last = fields.Integer(
-        allow_none=True, metadata={"description": "Last stamp number (default: the order's last)"}
+    whole_order = fields.Boolean(
+        data_key="all",
+        load_default=False,
+        metadata={
+            "description": "true: every stamp of the order (then give no first/last). Activation "
+            "without first and last also means the whole order."
+        },
     )
 
 
 class VoidRangeIn(StampRangeIn):
+    """A void needs first (and last) or an explicit "all": true; an empty range voids nothing."""
+
     reason = fields.String(required=True, metadata={"example": "Tờ tem in lỗi"})
+    whole_order = fields.Boolean(
+        data_key="all",
+        load_default=False,
+        metadata={"description": "true: void every stamp of the order (then give no first/last)"},
+    )
 
 
 class VoidIn(Schema):
@@ -152,10 +171,10 @@ class ActivatedOut(Schema):
 
 
 class ScanStatsQuery(Schema):
-    producer_id = fields.Integer(metadata={"description": "Staff only; a producer sees its own"})
-    product_id = fields.Integer()
-    date_from = fields.Date(metadata={"description": "First local day (Asia/Ho_Chi_Minh)"})
-    date_to = fields.Date(metadata={"description": "Last local day, included"})
+    producer_id = Id(metadata={"description": "Staff only; a producer sees its own"})
+    product_id = Id()
+    date_from = Date(metadata={"description": "First local day (Asia/Ho_Chi_Minh)"})
+    date_to = Date(metadata={"description": "Last local day, included"})
 
 
 class DayCount(Schema):
@@ -191,6 +210,7 @@ class ScanStatsOut(Schema):
 
 class ReportOut(Schema):
     id = fields.Integer()
+    reference = fields.String(metadata={"example": "BC-7KQ2-M9XD"})
     at = fields.AwareDateTime()
     stamp_id = fields.Integer(allow_none=True)
     producer_id = fields.Integer(allow_none=True)
@@ -221,8 +241,8 @@ class ReportOut(Schema):
 
 class ReportQuery(Schema):
     state = _choice(ReportState)
-    producer_id = fields.Integer()
-    stamp_id = fields.Integer()
+    producer_id = Id()
+    stamp_id = Id()
 
 
 class ReportStateIn(Schema):

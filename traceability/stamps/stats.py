@@ -13,6 +13,8 @@ from zoneinfo import ZoneInfo
 from flask import current_app
 from sqlalchemy import Select, func, select
 
+from core import access
+from core.accounts.models import User
 from core.db import utcnow
 from core.extensions import db
 from traceability.stamps.models import Scan, Stamp, Verdict
@@ -64,18 +66,32 @@ def filter_scans(
     return scans
 
 
+def visible_scans(user: User, *, producer_id: int | None = None, gtin: str | None = None) -> Select:
+    """The scans a user may see (`core.access`), narrowed to one producer or product.
+
+    The page and the API both start here, so they count the same rows.
+    """
+    return filter_scans(access.visible(Scan, user), producer_id=producer_id, gtin=gtin)
+
+
+def _columns(scans: Select, *columns) -> Select:
+    """The scope with other columns, keeping its FROM: a staff scope has no WHERE, and
+    `count()` alone would select from no table at all (and count 1)."""
+    return scans.with_only_columns(*columns, maintain_column_froms=True)
+
+
 def total(scans: Select) -> int:
-    return db.session.scalar(scans.with_only_columns(func.count()).order_by(None)) or 0
+    return db.session.scalar(_columns(scans, func.count()).order_by(None)) or 0
 
 
 def by_verdict(scans: Select) -> dict[Verdict, int]:
-    stmt = scans.with_only_columns(Scan.verdict, func.count()).group_by(Scan.verdict)
+    stmt = _columns(scans, Scan.verdict, func.count()).group_by(Scan.verdict)
     return {Verdict(v): n for v, n in db.session.execute(stmt.order_by(None))}
 
 
 def day_counts(scans: Select) -> dict[dt.date, int]:
     day = _local_day(Scan.at)
-    stmt = scans.with_only_columns(day, func.count()).group_by(day).order_by(day)
+    stmt = _columns(scans, day, func.count()).group_by(day).order_by(day)
     return {_as_date(on): n for on, n in db.session.execute(stmt)}
 
 
@@ -110,7 +126,7 @@ def by_place(scans: Select, limit: int = 50) -> list[tuple[float, float, int]]:
 def by_client_family(scans: Select) -> list[tuple[str, int]]:
     count = func.count()
     stmt = (
-        scans.with_only_columns(Scan.client_family, count)
+        _columns(scans, Scan.client_family, count)
         .group_by(Scan.client_family)
         .order_by(count.desc(), Scan.client_family)
     )
@@ -130,7 +146,7 @@ def _suspicious(scans: Select) -> Select:
 
 
 def suspicious_count(scans: Select) -> int:
-    stmt = _suspicious(scans).with_only_columns(func.count(func.distinct(Scan.stamp_id)))
+    stmt = _columns(_suspicious(scans), func.count(func.distinct(Scan.stamp_id)))
     return db.session.scalar(stmt.order_by(None)) or 0
 
 
@@ -138,8 +154,7 @@ def suspicious_stamps(scans: Select, limit: int = 50) -> list[SuspiciousStamp]:
     """Stamps with at least one scan judged suspicious, most recent first, with the reasons."""
     last_at = func.max(Scan.at)
     rows = db.session.execute(
-        _suspicious(scans)
-        .with_only_columns(Scan.stamp_id, func.count(), last_at)
+        _columns(_suspicious(scans), Scan.stamp_id, func.count(), last_at)
         .group_by(Scan.stamp_id)
         .order_by(last_at.desc())
         .limit(limit)
@@ -150,9 +165,11 @@ def suspicious_stamps(scans: Select, limit: int = 50) -> list[SuspiciousStamp]:
     stamps = {s.id: s for s in db.session.scalars(select(Stamp).where(Stamp.id.in_(ids)))}
     reasons: dict[int, list[str]] = {}
     for stamp_id, reason in db.session.execute(
-        _suspicious(scans)
-        .where(Scan.stamp_id.in_(ids), Scan.reason.is_not(None))
-        .with_only_columns(Scan.stamp_id, Scan.reason)
+        _columns(
+            _suspicious(scans).where(Scan.stamp_id.in_(ids), Scan.reason.is_not(None)),
+            Scan.stamp_id,
+            Scan.reason,
+        )
         .distinct()
         .order_by(Scan.stamp_id, Scan.reason)
     ):

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import io
 from pathlib import Path
 
 from flask import (
@@ -17,9 +18,9 @@ from flask import (
     send_from_directory,
     url_for,
 )
+from flask_babel import get_locale, ngettext
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from flask_babel import ngettext
 from flask_login import current_user, login_required
 from sqlalchemy import func, select
 from wtforms.fields.choices import SelectChoice
@@ -29,6 +30,7 @@ from core.accounts.forms import EmptyForm
 from core.audit import AuditEntry
 from core.errors import Conflict, DomainError, NotFound, ValidationFailed
 from core.extensions import db
+from core.formatting import format_number
 from core.forms import attach_errors
 from core.web import stream_in_app_context
 from traceability.models import Batch, Producer, ReviewState
@@ -37,7 +39,6 @@ from traceability.stamps.models import (
     CounterfeitReport,
     RenderState,
     ReportState,
-    Scan,
     Stamp,
     StampOrder,
     StampState,
@@ -173,6 +174,33 @@ def order_new(batch_id: int):
             )
             return redirect(url_for("stamps.order_detail", order_id=order_id))
     return render_template("stamps/order_form.html", form=form, batch=batch, refusal=None)
+
+
+@bp.post("/batches/<int:batch_id>/stamps/preview.pdf")
+@login_required
+def order_preview(batch_id: int):
+    """The first sheet of the layout on the order form, with sample codes; nothing is issued."""
+    batch = access.get_for_write(Batch, batch_id, current_user)
+    refusal = _why_not_orderable(batch)
+    if refusal is not None:
+        raise Conflict(refusal)
+    form = forms.StampOrderForm()
+    if not form.validate_on_submit():
+        _flash_form_errors(form)
+        return redirect(url_for("stamps.order_new", batch_id=batch_id))
+    out = io.BytesIO()
+    try:
+        services.preview_sheet(batch, form.to_data(), current_user, out, str(get_locale()))
+    except ValidationFailed as exc:
+        db.session.rollback()
+        attach_errors(form, exc)
+        return render_template("stamps/order_form.html", form=form, batch=batch, refusal=None), 422
+    response = Response(out.getvalue(), mimetype="application/pdf")
+    response.headers["Content-Disposition"] = (
+        f'inline; filename="stamp-preview-batch-{batch_id}.pdf"'
+    )
+    response.headers["Cache-Control"] = "private, no-store"
+    return response
 
 
 # --- orders --------------------------------------------------------------------------------
@@ -334,7 +362,10 @@ def order_activate(order_id: int):
     return _change_range(
         order_id,
         forms.RangeForm(),
-        lambda form: services.activate_stamps(order, current_user, form.first.data, form.last.data),
+        # Releasing is harmless to repeat: both numbers empty releases the whole order.
+        lambda form: services.activate_stamps(
+            order, current_user, form.first.data, form.last.data, whole_order=form.is_empty
+        ),
         lambda count: ngettext(
             "%(num)d stamp is now active: scans show it as genuine.",
             "%(num)d stamps are now active: scans show them as genuine.",
@@ -347,20 +378,55 @@ def order_activate(order_id: int):
 @bp.post("/stamps/orders/<int:order_id>/void")
 @login_required
 def order_void(order_id: int):
+    """Void stamps in two steps: first say how many and which, then void them when confirmed.
+
+    Above VOID_TYPE_COUNT_ABOVE stamps the producer also types the number. No JavaScript.
+    """
     order = access.get_for_write(StampOrder, order_id, current_user)
-    return _change_range(
-        order_id,
-        forms.VoidForm(),
-        lambda form: services.void_stamps(
-            order, current_user, form.reason.data, form.first.data, form.last.data
-        ),
-        lambda count: ngettext(
-            "%(num)d stamp is now void: scans of it warn the consumer.",
-            "%(num)d stamps are now void: scans of them warn the consumer.",
-            count,
-        ),
-        _("No stamps changed: those stamps were already void."),
+    form = forms.VoidForm()
+    if not form.validate_on_submit():
+        _flash_form_errors(form)
+        return _back(order_id)
+    whole = bool(form.whole_order.data)
+    values = (form.reason.data, form.first.data, form.last.data)
+    try:
+        plan = services.plan_void(order, current_user, *values, whole_order=whole)
+    except ValidationFailed as exc:
+        db.session.rollback()
+        _flash_errors(exc)
+        return _back(order_id)
+    if plan.count == 0:
+        flash(_("No stamps changed: those stamps were already void."), "info")
+        return _back(order_id)
+    must_type = plan.count > forms.VOID_TYPE_COUNT_ABOVE
+    error = None
+    if form.confirmed.data == "yes":
+        if not must_type or form.typed_number() == plan.count:
+            return _change_range(
+                order_id,
+                form,
+                lambda form: services.void_stamps(order, current_user, *values, whole_order=whole),
+                lambda count: ngettext(
+                    "%(num)d stamp is now void: scans of it warn the consumer.",
+                    "%(num)d stamps are now void: scans of them warn the consumer.",
+                    count,
+                ),
+                _("No stamps changed: those stamps were already void."),
+            )
+        error = _(
+            "Type the number of stamps to void, %(n)s, to confirm.",
+            n=format_number(plan.count, get_locale()),
+        )
+    page = render_template(
+        "stamps/order_void_confirm.html",
+        order=order,
+        form=form,
+        plan=plan,
+        whole=whole,
+        must_type=must_type,
+        error=error,
     )
+    return page, 422 if error else 200
 
 
 @bp.post("/stamps/orders/<int:order_id>/render")
@@ -387,19 +453,20 @@ def order_render(order_id: int):
 @bp.get("/stamps/scans")
 @login_required
 def scans():
-    scope = access.visible(Scan, current_user)
     reports = access.visible(CounterfeitReport, current_user)
     producer = None
     producer_id = request.args.get("producer_id", type=int)
     if current_user.is_staff and producer_id:
         producer = access.get_for_read(Producer, producer_id, current_user)
-        scope = stats.filter_scans(scope, producer_id=producer.id)
         reports = reports.where(CounterfeitReport.producer_id == producer.id)
+    # The same scope and the same summary as the API's /scans/stats.
+    scope = stats.visible_scans(current_user, producer_id=producer.id if producer else None)
     days = request.args.get("days", 30, type=int)
     days = days if days in SCAN_PERIODS else 30
     last = stats.today()
     first = last - dt.timedelta(days=days - 1)
     period = stats.filter_scans(scope, date_from=first, date_to=last)
+    summary = stats.scan_summary(period)
     chart = stats.per_day(scope, first, last)
     producers = []
     if current_user.is_staff:
@@ -412,15 +479,11 @@ def scans():
         last=last,
         producer=producer,
         producers=producers,
-        total=stats.total(period),
+        summary=summary,
         all_time=stats.total(scope),
-        verdicts=stats.by_verdict(period),
         chart=chart,
         peak=max((d.count for d in chart), default=0),
-        places=stats.by_place(period),
-        families=stats.by_client_family(period),
         suspicious=stats.suspicious_stamps(scope),
-        unissued=stats.not_issued(period),
         unissued_all=stats.not_issued(scope),
         reports=db.session.scalars(reports.order_by(CounterfeitReport.id.desc()).limit(20)).all(),
     )
