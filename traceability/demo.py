@@ -17,7 +17,7 @@ from traceability import services
 from traceability.gs1.gtin import check_digit
 from traceability.models import Batch, PortalState, Producer
 from traceability.stamps import services as stamps
-from traceability.stamps.models import Stamp
+from traceability.stamps.models import Stamp, StampOrder
 
 DEMO_PASSWORD = "demo-2026-dongnai"  # noqa: S105 - documented demo accounts
 ADMIN_EMAIL = "admin@demo.dongnai.vn"
@@ -342,6 +342,14 @@ FRESH_FRUIT = ("Bưởi", "Chôm chôm", "Sầu riêng")
 
 DEMO_STAMP_ORDER = {"quantity": 24, "kind": "sheet", "rows": 6, "cols": 4, "size_mm": 30}
 
+# Verdicts a consumer must see told plainly (tried from the printed demo URLs): a batch past its
+# use-by date, and a stamp the Department confirmed copies of on fake products.
+DEMO_EXPIRED_BATCH = {"lot_code": "BTT2609C", "produced_on": dt.date(2026, 9, 5), "quantity": "700"}
+DEMO_FAKE_REPORT = {
+    "message": "Bưởi mua ở chợ, tem giống hệt nhưng quả nhỏ và chua, vỏ không có mã vùng trồng.",
+    "where_bought": "Sạp trái cây chợ Tân Biên, Biên Hòa",
+}
+
 
 def shelf_life(product) -> int:
     """Fresh fruit keeps for weeks; roasted nuts, pepper and coffee for a year."""
@@ -410,16 +418,48 @@ def load_demo() -> bool:
                     if made:
                         # A sheet of stamps to print and scan; web processes render it.
                         stamps.create_order(made[0], DEMO_STAMP_ORDER, user)
+    _load_bad_news(staff)
     db.session.flush()
     return True
 
 
+def _load_bad_news(staff: User) -> None:
+    """An expired batch with a stamp order, and a stamp with a confirmed counterfeit report."""
+    order = db.session.scalars(select(StampOrder).order_by(StampOrder.id).limit(1)).one()
+    product = order.product
+    owner = db.session.scalars(select(User).where(User.producer_id == order.producer_id)).first()
+    expired = services.create_batch(
+        {
+            **DEMO_EXPIRED_BATCH,
+            "product_id": product.id,
+            "site_id": order.batch.site_id,
+            "expires_on": DEMO_EXPIRED_BATCH["produced_on"]
+            + dt.timedelta(days=shelf_life(product)),
+            "unit": "kg",
+        },
+        owner,
+    )
+    stamps.create_order(expired, DEMO_STAMP_ORDER, owner)
+    # The last stamp of the first sheet: its copies were found on fake pomelos at a market.
+    copied = db.session.scalars(
+        select(Stamp).where(Stamp.order_id == order.id).order_by(Stamp.seq.desc()).limit(1)
+    ).one()
+    found = stamps.resolve(copied.gtin, order.batch.lot_code, copied.serial)
+    report = stamps.create_report(found, dict(DEMO_FAKE_REPORT), client="demo")
+    stamps.change_report_state(
+        report, "confirmed", "Đoàn kiểm tra xác nhận hàng giả tại chợ Tân Biên.", staff
+    )
+
+
 def demo_stamp_urls(limit: int = 3) -> list[str]:
-    """A few demo stamps' Digital Link URIs, to try the consumer page."""
-    rows = db.session.execute(
-        select(Stamp.gtin, Batch.lot_code, Stamp.serial)
-        .join(Batch, Batch.id == Stamp.batch_id)
-        .order_by(Stamp.id)
-        .limit(limit)
-    ).all()
+    """A few demo stamps' Digital Link URIs, to try the consumer page; then one of the expired
+    batch and the stamp with a confirmed counterfeit report."""
+    stamp_row = select(Stamp.gtin, Batch.lot_code, Stamp.serial).join(
+        Batch, Batch.id == Stamp.batch_id
+    )
+    rows = db.session.execute(stamp_row.order_by(Stamp.id).limit(limit)).all()
+    for condition in (Batch.lot_code == DEMO_EXPIRED_BATCH["lot_code"], Stamp.flagged):
+        row = db.session.execute(stamp_row.where(condition).order_by(Stamp.id).limit(1)).first()
+        if row is not None and row not in rows:
+            rows.append(row)
     return [stamps.stamp_url(*row) for row in rows]

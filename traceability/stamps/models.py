@@ -56,6 +56,31 @@ class Verdict(enum.StrEnum):
     PRODUCT = "product"  # no serial in the code: product information, nothing to verify
 
 
+class Standing(enum.StrEnum):
+    """What the consumer page says, worst first (never stored: scans keep a Verdict and reason).
+
+    A page shows the first standing whose fact holds, and names every other bad fact; the good
+    ones (scanned before, genuine, product) are shown only when no bad fact holds.
+    """
+
+    RECALLED = "recalled"  # the batch is recalled
+    CONFIRMED_FAKE = "confirmed_fake"  # the Department confirmed a report: copies are fakes
+    VOID = "void"  # the producer cancelled the stamp
+    EXPIRED = "expired"  # past the batch's use-by date (in the province's time zone)
+    SUSPICIOUS = "suspicious"  # scan patterns, not released, or a serial of another lot
+    NOT_ISSUED = "not_issued"
+    SCANNED_BEFORE = "scanned_before"
+    GENUINE = "genuine"
+    PRODUCT = "product"
+
+    @property
+    def is_bad(self) -> bool:
+        return self not in GOOD_STANDINGS
+
+
+GOOD_STANDINGS = frozenset({Standing.SCANNED_BEFORE, Standing.GENUINE, Standing.PRODUCT})
+
+
 class ReportState(enum.StrEnum):
     NEW = "new"
     INVESTIGATING = "investigating"
@@ -108,6 +133,8 @@ class Stamp(Base):
         CheckConstraint("scan_count >= 0", name="scan_count"),
         # Print order within the order: "void stamps 101-200 of order 7" names a damaged sheet.
         UniqueConstraint("order_id", "seq"),
+        # A consumer typing the serial printed under a torn code does not know the GTIN.
+        Index("ix_stamps_serial", "serial"),
     )
 
     id: Mapped[bigpk]

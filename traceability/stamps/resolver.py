@@ -38,6 +38,7 @@ from flask import (
     request,
 )
 from flask_babel import get_locale
+from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from flask_wtf import FlaskForm
@@ -45,7 +46,7 @@ from werkzeug.routing import PathConverter
 from wtforms import FileField, HiddenField, StringField, TextAreaField
 
 from core.db import on_rollback
-from core.errors import DomainError, ValidationFailed
+from core.errors import DomainError, FieldErrors, ValidationFailed
 from core.extensions import csrf, db, limiter
 from core.forms import attach_errors
 from core.web import has_login_cookie
@@ -233,9 +234,91 @@ def _options() -> Response:
     return _headers(Response(status=204), None)
 
 
+# What is wrong with a malformed code, for a consumer: the parser's English message follows
+# for experts. Codes are DigitalLinkError.code (and AIValueError's, which it passes on).
+_MALFORMED_PARTS = {
+    "01": _l("The product code (GTIN)"),
+    "10": _l("The batch number"),
+    "21": _l("The stamp serial"),
+}
+_MALFORMED_KINDS = {
+    "incomplete": ("empty_value", "trailing_slash", "no_path", "no_primary_key"),
+    "length": ("too_short", "too_long"),
+    "characters": ("bad_character", "illegal_character", "null_character", "bad_value"),
+    "check_digit": ("bad_check_digit", "bad_check_pair"),
+    "structure": (
+        "duplicate_ai",
+        "qualifier_order",
+        "mixed_qualifiers",
+        "not_a_qualifier",
+        "qualifier_in_query",
+        "qualifier_conflict",
+        "not_dl_attribute",
+        "unknown_ai",
+        "invalid_pair",
+        "missing_required",
+        "bad_syntax",
+        "not_primary_key",
+    ),
+    "not_gtin": ("not_gtin",),
+}
+_MALFORMED_KIND_OF = {code: kind for kind, codes in _MALFORMED_KINDS.items() for code in codes}
+
+
+def malformed_explanation(exc: DigitalLinkError) -> str:
+    """One sentence in the request's language on what is wrong with a malformed code."""
+    part = _MALFORMED_PARTS.get(exc.ai or "", _l("A part of the code"))
+    kind = _MALFORMED_KIND_OF.get(exc.code)
+    if kind == "incomplete":
+        return _("The link is incomplete: a part of it is missing or empty.")
+    if kind == "length":
+        return _("%(part)s has the wrong number of characters.", part=part)
+    if kind == "characters":
+        return _("%(part)s contains characters that are not allowed.", part=part)
+    if kind == "check_digit":
+        return _(
+            "%(part)s ends with a check digit that does not match the other digits: "
+            "the code was damaged, mistyped or made up.",
+            part=part,
+        )
+    if kind == "structure":
+        return _("The parts of the link are in the wrong order, repeated, or not allowed together.")
+    if kind == "not_gtin":
+        return _("The code does not name a product: our stamps have a product code after /01/.")
+    return _("The link is not written the way our stamps write it.")
+
+
+def _lang_switch() -> dict[str, str]:
+    """The other language, and a link to this page in it that keeps the rest of the query."""
+    other = "en" if str(get_locale()) == "vi" else "vi"
+    query = [(k, v) for k, v in request.args.items(multi=True) if k != "lang"]
+    return {"other_lang": other, "switch_href": "?" + urlencode([*query, ("lang", other)])}
+
+
+def _scanned_code() -> str:
+    """The Digital Link path and query of this request, as scanned (without /v or /report)."""
+    path, query = _raw_path("")
+    for prefix in (PAGE_PREFIX, "/report"):
+        if path.startswith(prefix + "/01/"):
+            path = path.removeprefix(prefix)
+    return path + ("?" + query if query else "")
+
+
+def _keep_lang(url: str) -> str:
+    """``url`` with the language the consumer chose on this page, if they chose one."""
+    lang = request.args.get("lang")
+    return f"{url}?lang={lang}" if lang in current_app.config["LANGUAGES"] else url
+
+
 def _malformed(exc: DigitalLinkError) -> Response:
     if _wants_page():
-        body = render_template("consumer/malformed.html", detail=str(exc))
+        body = render_template(
+            "consumer/malformed.html",
+            detail=str(exc),
+            explanation=malformed_explanation(exc),
+            report_url="/report" + _scanned_code(),
+            **_lang_switch(),
+        )
         response = Response(body, status=400, mimetype="text/html")
     else:
         response = jsonify(
@@ -332,12 +415,14 @@ def _page(req: Request) -> Response:
     probing = False
     if found.verdict is Verdict.NOT_ISSUED and found.serial is not None:
         probing = services.probing(services.client_hash(ip, user_agent), current_app.config)
+    signed_in = has_login_cookie() and current_user.is_authenticated
     body = render_template(
         "consumer/page.html",
         req=req,
         found=found,
         probing=probing,
-        signed_in=has_login_cookie() and current_user.is_authenticated,
+        signed_in=signed_in,
+        internal_notes=_sees_internal_notes(found, signed_in),
         scan_token=services.scan_token(found.scan_id) if found.scan_id else None,
         report_url="/report" + services.stamp_path(req.gtin, req.lot, req.serial),
         lang=str(get_locale()),
@@ -355,17 +440,14 @@ def _page(req: Request) -> Response:
 
 def _preview_verdict(found: services.Resolution) -> None:
     """The verdict without counting a scan (HEAD requests and link-preview bots)."""
-    stamp = found.stamp
-    if stamp is None:
-        return
-    if stamp.state.value == "void":
-        found.verdict = Verdict.VOID
-    elif stamp.scan_count:
-        found.verdict = Verdict.SCANNED_BEFORE
-        found.scans_before = stamp.scan_count
-        found.first_scan_at = stamp.first_scan_at
-    else:
-        found.verdict = Verdict.GENUINE
+    services.preview_verdict(found)
+
+
+def _sees_internal_notes(found: services.Resolution, signed_in: bool) -> bool:
+    """Staff and the stamp's own producer see why a stamp was voided; consumers do not."""
+    if not signed_in or found.product is None:
+        return False
+    return current_user.is_staff or current_user.producer_id == found.product.producer_id
 
 
 @bp.route(
@@ -466,23 +548,31 @@ def _report_limit() -> str:
 @csrf.exempt  # FlaskForm checks its token after the limiter has counted the attempt
 @limiter.limit(_report_limit, methods=["POST"])
 def report(rest: str):
+    malformed = None
     try:
         req = _parse("/report")
-    except DigitalLinkError as exc:
-        return _malformed(exc)
-    found = services.resolve(req.gtin, req.lot, req.serial)
-    _preview_verdict(found)
+    except DigitalLinkError:
+        # A code that is not a valid Digital Link can be reported too: staff see it as scanned.
+        req, malformed = None, _scanned_code()
+        found = services.Resolution(gtin="", lot=None, serial=None, unknown="gtin")
+        back = malformed
+    else:
+        found = services.resolve(req.gtin, req.lot, req.serial)
+        _preview_verdict(found)
+        back = PAGE_PREFIX + services.stamp_path(req.gtin, req.lot, req.serial)
     form = ReportForm()
-    back = PAGE_PREFIX + services.stamp_path(req.gtin, req.lot, req.serial)
     if form.validate_on_submit():
         if form.website.data:  # a bot: thank it, keep nothing
-            return render_template("consumer/report_done.html", back=back)
+            return render_template("consumer/report_done.html", back=back, reference=None)
         client = services.client_hash(request.remote_addr, request.user_agent.string)
         try:
             report_row = services.create_report(found, request.form, client=client)
+            if malformed is not None:
+                report_row.message += f"\n\n[{_l('Scanned code')}: {malformed[:300]}]"
             upload = request.files.get("photo")
             if upload is not None and upload.filename:
                 report_row.photo_key = _store_photo(upload)
+            reference = report_row.reference
             db.session.commit()
         except DomainError as exc:
             db.session.rollback()
@@ -491,8 +581,96 @@ def report(rest: str):
             else:
                 form.form_errors.append(str(exc))
         else:
-            return render_template("consumer/report_done.html", back=back)
-    return render_template("consumer/report.html", form=form, found=found, req=req, back=back)
+            return render_template("consumer/report_done.html", back=back, reference=reference)
+    return render_template(
+        "consumer/report.html", form=form, found=found, req=req, back=back, malformed=malformed
+    )
+
+
+@bp.get("/report/status")
+@limiter.limit(_resolver_limit)
+def report_lookup():
+    """A form to type a report's reference; a typed one goes to its status page."""
+    typed = request.args.get("reference", "").strip()
+    if typed:
+        reference = services.clean_report_reference(typed)
+        if reference is not None:
+            return redirect(_keep_lang(f"/report/status/{reference}"), 303)
+    return render_template(
+        "consumer/report_lookup.html", typed=typed, invalid=bool(typed), **_lang_switch()
+    )
+
+
+@bp.get("/report/status/<reference>")
+@limiter.limit(_resolver_limit)
+def report_status(reference: str):
+    """The public status of a report: its state in words, dates and the product, nothing else."""
+    status = services.report_status(reference)
+    if status is None:
+        body = render_template(
+            "consumer/report_lookup.html", typed=reference, invalid=True, **_lang_switch()
+        )
+        return Response(body, status=404, mimetype="text/html")
+    if status.reference != reference:  # typed in another case or without dashes
+        return redirect(_keep_lang(f"/report/status/{status.reference}"), 303)
+    response = Response(
+        render_template("consumer/report_status.html", status=status, **_lang_switch()),
+        mimetype="text/html",
+    )
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+# --- a serial typed by hand ----------------------------------------------------------------
+
+
+@bp.get("/check")
+@limiter.limit(_resolver_limit, methods=["GET"])
+def check():
+    """The serial printed under a torn or smudged QR code, typed by hand.
+
+    A GET form: it changes nothing but a scan row, like opening the QR code's link does, and a
+    consumer's page sets no session cookie, so there is no CSRF token to carry. A match
+    redirects to the page the QR code opens; a miss counts as a scan of an unissued serial.
+    """
+    serial = request.args.get("serial", "")
+    gtin = request.args.get("gtin", "")
+    errors: dict = {}
+    matches: list[services.TypedMatch] = []
+    missed = probing = False
+    if serial.strip():
+        try:
+            matches = services.find_typed_serial(serial, gtin)
+        except ValidationFailed as exc:
+            errors = exc.errors
+        if len(matches) == 1:
+            match = matches[0]
+            path = services.stamp_path(match.gtin, match.lot, match.serial)
+            return redirect(_keep_lang(path), 303)
+        if not matches and not errors:
+            missed = True
+            if request.method == "GET" and not (
+                has_login_cookie() and current_user.is_authenticated
+            ):
+                ip, user_agent = request.remote_addr, request.user_agent.string
+                gtin14 = services.typed_gtin(gtin, FieldErrors())
+                services.record_typed_miss(serial, gtin14, ip=ip, user_agent=user_agent)
+                db.session.commit()
+                client = services.client_hash(ip, user_agent)
+                probing = services.probing(client, current_app.config)
+    body = render_template(
+        "consumer/check.html",
+        serial=serial,
+        gtin=gtin,
+        errors=errors,
+        matches=matches,
+        missed=missed,
+        probing=probing,
+        **_lang_switch(),
+    )
+    response = Response(body, status=404 if missed else 200, mimetype="text/html")
+    response.headers["Cache-Control"] = "no-store"
+    return response
 
 
 def report_photo_dir() -> Path:
@@ -504,8 +682,10 @@ def report_photo_dir() -> Path:
 def _store_photo(upload) -> str:
     """Keep a re-encoded copy (no EXIF, so no GPS) of the consumer's photo, at most 1280 px."""
     data = images.read_limited(upload.stream, current_app.config["MAX_IMAGE_BYTES"])
-    image = images.decode_image(data)
-    image.thumbnail((1280, 1280))
+    # Anyone can send one: a lower pixel limit, and decoded straight down to 1280 px.
+    image = images.decode_image(
+        data, box=(1280, 1280), max_pixels=current_app.config["MAX_REPORT_IMAGE_PIXELS"]
+    )
     key = f"{secrets.token_hex(12)}.jpg"
     path = report_photo_dir() / key
     buffer = io.BytesIO()

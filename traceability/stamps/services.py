@@ -10,6 +10,7 @@ import functools
 import hashlib
 import hmac
 import io
+import itertools
 import math
 import os
 import secrets
@@ -17,20 +18,26 @@ import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
+from zoneinfo import ZoneInfo
 
-from flask import current_app
+from flask import current_app, has_app_context
+from flask_babel import force_locale, get_locale, gettext
 from flask_babel import lazy_gettext as _l
 from itsdangerous import BadSignature, URLSafeSerializer
-from sqlalchemy import bindparam, func, insert, select, true, update
+from sqlalchemy import bindparam, event, func, insert, select, true, update
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
 
-from core import access, audit
+from core import access, audit, csvsafe
 from core.accounts.models import User
 from core.db import utcnow
 from core.errors import Conflict, FieldErrors, NotFound
 from core.extensions import db
+from core.formatting import format_number
+from core.wards.models import Ward
 from traceability.gs1.digital_link import uri_escape
-from traceability.models import Batch, Product
+from traceability.gs1.gtin import GtinError, normalise_gtin
+from traceability.models import Batch, PortalState, Producer, Product, ProductImage, Site
 from traceability.stamps import render
 from traceability.stamps.models import (
     CounterfeitReport,
@@ -39,6 +46,7 @@ from traceability.stamps.models import (
     Stamp,
     StampOrder,
     StampState,
+    Standing,
     Verdict,
 )
 from traceability.stamps.render import Label, Layout, LayoutError
@@ -99,7 +107,8 @@ def stamp_url(gtin: str, lot: str | None, serial: str | None) -> str:
 
 # --- orders --------------------------------------------------------------------------------
 
-LAYOUT_FIELDS = ("kind", "rows", "cols", "size_mm", "show_caption")
+LAYOUT_FIELDS = ("kind", "rows", "cols", "size_mm", "show_caption", "scan_hint")
+_LAYOUT_FLAGS = ("show_caption", "scan_hint")
 
 
 def _clean_layout(data: dict, errors: FieldErrors) -> dict:
@@ -113,8 +122,9 @@ def _clean_layout(data: dict, errors: FieldErrors) -> dict:
                 values[name] = int(values[name])
         if "size_mm" in values:
             values["size_mm"] = float(values["size_mm"])
-        if "show_caption" in values:
-            values["show_caption"] = values["show_caption"] in (True, "y", "true", "1", "on")
+        for flag in _LAYOUT_FLAGS:
+            if flag in values:
+                values[flag] = values[flag] in (True, "y", "true", "1", "on")
     except (TypeError, ValueError):
         errors.add(name, _l("Enter a number."))
         return {}
@@ -194,6 +204,8 @@ def create_order(batch: Batch, data: dict, actor: User) -> StampOrder:
                 "verified producer. Submit the product for review first."
             )
         )
+    if batch.withdrawn_at is not None or batch.product.withdrawn_at is not None:
+        raise Conflict(_l("This batch or its product is withdrawn: restore it to order stamps."))
     errors = FieldErrors()
     quantity = _quantity(data.get("quantity"), errors)
     layout = _clean_layout(data, errors)
@@ -291,61 +303,185 @@ def _serial_chunks(order: StampOrder, size: int = 5000) -> Iterator[list]:
         last = rows[-1].seq
 
 
-def order_labels(order: StampOrder) -> Iterator[Label]:
+def print_locale() -> str:
+    """The language of print files: the service's (pages are Vietnamese by default)."""
+    return current_app.config.get("BABEL_DEFAULT_LOCALE", "vi")
+
+
+SCAN_HINT = _l("Scan to check")
+
+
+def _scan_hint(layout: dict, locale: str) -> str:
+    if not layout.get("scan_hint"):
+        return ""
+    with force_locale(locale):
+        return str(SCAN_HINT)
+
+
+def order_labels(order: StampOrder, locale: str | None = None) -> Iterator[Label]:
     """The order's stamps in print order, as labels to print."""
     gtin, lot = order.product.gtin, order.batch.lot_code
     caption = order.product.name if order.layout.get("show_caption", True) else ""
+    hint = _scan_hint(order.layout, locale or print_locale())
     for rows in _serial_chunks(order):
         for _seq, serial in rows:
-            yield Label(url=stamp_url(gtin, lot, serial), serial=serial, caption=caption)
+            yield Label(url=stamp_url(gtin, lot, serial), serial=serial, caption=caption, hint=hint)
+
+
+def _page_label(locale: str):
+    """page, pages -> "Trang 1 / 3", numbers as the reader writes them."""
+    with force_locale(locale):
+        pattern = gettext("Page %(page)s / %(pages)s")
+
+    def label(page: int, pages: int) -> str:
+        return pattern % {
+            "page": format_number(page, locale),
+            "pages": format_number(pages, locale),
+        }
+
+    return label
+
+
+def pdf_texts(order: StampOrder, locale: str | None = None) -> dict:
+    """The texts of an order's PDF for `render.render_pdf`: title and each sheet's header."""
+    locale = locale or print_locale()
+    with force_locale(locale):
+        header = gettext(
+            "Stamp order #%(id)s · %(product)s · lot %(lot)s · %(n)s stamps",
+            id=order.id,
+            product=order.product.name,
+            lot=order.batch.lot_code,
+            n=format_number(order.quantity, locale),
+        )
+    return {
+        "title": f"{order.product.name} — {order.batch.lot_code} — #{order.id}",
+        "header": header,
+        "page_label": _page_label(locale),
+        "total": order.quantity,
+    }
+
+
+PREVIEW_SERIAL = "SAMPLE{:05d}"  # as long as a real serial, so the codes are the same size
+
+
+def preview_sheet(batch: Batch, data: dict, actor: User, out, locale: str) -> int:
+    """Draw the first sheet of a layout with sample codes into `out` (PDF): nothing is issued.
+
+    Takes the order form's data; the quantity, if given, only limits the stamps drawn.
+    """
+    access.require_registry_role(actor)
+    if not access.can_write(actor, batch):
+        raise NotFound(_l("Not found."))
+    errors = FieldErrors()
+    values = _clean_layout(data, errors)
+    quantity = None
+    if data.get("quantity") not in (None, ""):
+        quantity = _quantity(data.get("quantity"), errors)
+    errors.raise_if_any()
+    layout = Layout(**values)
+    count = min(layout.per_page, quantity or layout.per_page)
+    gtin, lot = batch.product.gtin, batch.lot_code
+    caption = batch.product.name if layout.show_caption else ""
+    hint = _scan_hint(values, locale)
+    labels = [
+        Label(url=stamp_url(gtin, lot, serial), serial=serial, caption=caption, hint=hint)
+        for serial in (PREVIEW_SERIAL.format(n) for n in range(1, count + 1))
+    ]
+    with force_locale(locale):
+        header = gettext(
+            "SAMPLE: these codes are examples and do not work; no stamp has been issued. "
+            "%(product)s · lot %(lot)s",
+            product=batch.product.name,
+            lot=batch.lot_code,
+        )
+        title = gettext("Stamp sheet preview (samples)")
+    return render.render_pdf(labels, layout, out, title=title, header=header)
 
 
 def order_csv(order: StampOrder) -> Iterator[str]:
-    """CSV lines for print shops: sequence, serial, the URL to encode, GTIN and lot."""
-    yield "seq,serial,url,gtin,lot\r\n"
+    """CSV lines for print shops: sequence, serial, the URL to encode, GTIN and lot.
+
+    Cells go through `core.csvsafe`: a lot code such as "=1+2" reaches a spreadsheet as text.
+    """
+    yield csvsafe.line(("seq", "serial", "url", "gtin", "lot"))
     gtin, lot = order.product.gtin, order.batch.lot_code
     for rows in _serial_chunks(order):
         buffer = io.StringIO()
+        writer = csvsafe.Writer(buffer)
         for seq, serial in rows:
-            buffer.write(f"{seq},{serial},{stamp_url(gtin, lot, serial)},{gtin},{_csv(lot)}\r\n")
+            writer.writerow((seq, serial, stamp_url(gtin, lot, serial), gtin, lot))
         yield buffer.getvalue()
-
-
-def _csv(value: str) -> str:
-    if any(c in value for c in ',"\r\n'):
-        return '"' + value.replace('"', '""') + '"'
-    return value
 
 
 # --- lifecycle -----------------------------------------------------------------------------
 
 
-def _stamps_in_range(order: StampOrder, first: int | None, last: int | None):
-    first = 1 if first in (None, "") else first
-    last = order.quantity if last in (None, "") else last
+def _number(value: int) -> str:
+    """A number for a message, as the reader writes it (1.500 in Vietnamese)."""
+    return format_number(value, str(get_locale() or "vi"))
+
+
+def _blank(value) -> bool:
+    return value is None or value == ""
+
+
+def stamp_range(order: StampOrder, first, last, *, whole_order: bool = False) -> tuple[int, int]:
+    """Stamp numbers first..last of an order, checked; every stamp only when asked explicitly.
+
+    An empty range never means the whole order (a form left empty by mistake must not void
+    100,000 stamps): give the numbers (one number alone is that stamp), or `whole_order=True`.
+    """
     errors = FieldErrors()
+    if whole_order:
+        if not (_blank(first) and _blank(last)):
+            errors.add(
+                "first",
+                _l("Enter stamp numbers or choose the whole order, not both."),
+            )
+        errors.raise_if_any()
+        return 1, order.quantity
+    if _blank(first) and _blank(last):
+        errors.add(
+            "first",
+            _l(
+                "Enter the stamp numbers (from 1 to %(n)s), or choose the whole order.",
+                n=_number(order.quantity),
+            ),
+        )
+        errors.raise_if_any()
+    first = last if _blank(first) else first
+    last = first if _blank(last) else last
     try:
         first, last = int(first), int(last)
     except (TypeError, ValueError):
-        errors.add("first", _l("Enter stamp numbers from 1 to %(n)s.", n=order.quantity))
+        errors.add("first", _l("Enter stamp numbers from 1 to %(n)s.", n=_number(order.quantity)))
         errors.raise_if_any()
     if not 1 <= first <= last <= order.quantity:
         errors.add(
             "first",
             _l(
                 "Enter a range of stamp numbers within 1 to %(n)s, the first not after the last.",
-                n=order.quantity,
+                n=_number(order.quantity),
             ),
         )
     errors.raise_if_any()
     return first, last
 
 
-def _change_stamps(order: StampOrder, actor: User, first, last, *, still, values, action, **detail):
+@dataclass(frozen=True)
+class RangeChange:
+    """What a change of stamps first..last would do: how many stamps it changes."""
+
+    first: int
+    last: int
+    count: int
+
+
+def _change_stamps(
+    order: StampOrder, actor: User, span: tuple[int, int], *, still, values, action, **detail
+):
     """Change the order's stamps numbered first..last that are still in a state, and audit it."""
-    if not access.can_write(actor, order):
-        raise NotFound(_l("Not found."))
-    first, last = _stamps_in_range(order, first, last)
+    first, last = span
     result = db.session.execute(
         update(Stamp)
         .where(Stamp.order_id == order.id, Stamp.seq.between(first, last), still)
@@ -355,23 +491,27 @@ def _change_stamps(order: StampOrder, actor: User, first, last, *, still, values
     return result.rowcount
 
 
-def activate_stamps(order: StampOrder, actor: User, first=None, last=None) -> int:
-    """Release issued stamps (all, or numbers first..last of the order); returns how many."""
+def _require_write(order: StampOrder, actor: User) -> None:
+    if not access.can_write(actor, order):
+        raise NotFound(_l("Not found."))
+
+
+def activate_stamps(
+    order: StampOrder, actor: User, first=None, last=None, *, whole_order: bool = False
+) -> int:
+    """Release issued stamps numbered first..last (or the whole order); returns how many."""
+    _require_write(order, actor)
     return _change_stamps(
         order,
         actor,
-        first,
-        last,
+        stamp_range(order, first, last, whole_order=whole_order),
         still=Stamp.state == StampState.ISSUED,
         values={"state": StampState.ACTIVE, "activated_at": utcnow()},
         action="stamps.activate",
     )
 
 
-def void_stamps(order: StampOrder, actor: User, reason: str, first=None, last=None) -> int:
-    """Void one stamp or a range of an order, with a reason; returns how many changed."""
-    if not access.can_write(actor, order):
-        raise NotFound(_l("Not found."))
+def _void_reason(reason: str) -> str:
     reason = (reason or "").strip()
     errors = FieldErrors()
     if not reason:
@@ -379,11 +519,47 @@ def void_stamps(order: StampOrder, actor: User, reason: str, first=None, last=No
     elif len(reason) > 200:
         errors.add("reason", _l("Keep the reason under %(n)s characters.", n=200))
     errors.raise_if_any()
+    return reason
+
+
+def plan_void(
+    order: StampOrder, actor: User, reason: str, first=None, last=None, *, whole_order=False
+) -> RangeChange:
+    """Check a void like `void_stamps` and say how many stamps it would void, changing nothing."""
+    _require_write(order, actor)
+    _void_reason(reason)
+    first, last = stamp_range(order, first, last, whole_order=whole_order)
+    count = db.session.scalar(
+        select(func.count())
+        .select_from(Stamp)
+        .where(
+            Stamp.order_id == order.id,
+            Stamp.seq.between(first, last),
+            Stamp.state != StampState.VOID,
+        )
+    )
+    return RangeChange(first, last, count or 0)
+
+
+def void_stamps(
+    order: StampOrder,
+    actor: User,
+    reason: str,
+    first=None,
+    last=None,
+    *,
+    whole_order: bool = False,
+) -> int:
+    """Void stamps first..last of an order (or, only when asked, all), with a reason.
+
+    Returns how many changed.
+    """
+    _require_write(order, actor)
+    reason = _void_reason(reason)
     return _change_stamps(
         order,
         actor,
-        first,
-        last,
+        stamp_range(order, first, last, whole_order=whole_order),
         still=Stamp.state != StampState.VOID,
         values={"state": StampState.VOID, "voided_at": utcnow(), "void_reason": reason},
         action="stamps.void",
@@ -463,6 +639,9 @@ class ProductCard:
     image_alt: str
     producer: ProducerCard
     is_published: bool = True
+    # The listing on the national traceability portal, once staff recorded it as listed.
+    portal_reference: str = ""
+    portal_url: str | None = None
 
     def ocop_expiry(self, today: dt.date) -> str | None:
         if self.ocop_valid_to is None:
@@ -478,15 +657,28 @@ class BatchCard:
     expires_on: dt.date | None
     site_name: str | None
     site_ward_name: str | None
+    recalled_at: dt.datetime | None = None
+    recall_notice: str = ""
 
 
 class _Cache:
-    """A small per-process cache with expiry: product and batch facts change rarely, and the
-    stamp page is the hot path. Stamps, scans and verdicts are never cached."""
+    """A small per-process cache of product and batch cards: they change rarely, and the stamp
+    page is the hot path. Stamps, scans and verdicts are never cached.
+
+    Each page first checks the cards' version (`cards_version`: one Redis GET, or one indexed
+    query); a change anywhere empties every process's cache. The expiry is only a backstop.
+    """
 
     def __init__(self, size: int = 4096):
         self.size = size
         self.items: dict = {}
+        self.version: Any = None
+
+    def sync(self, version) -> None:
+        """Forget every card when the version changed (or is unknown: None)."""
+        if version is None or version != self.version:
+            self.items.clear()
+        self.version = version
 
     def get(self, key, load, seconds: float):
         now = time.monotonic()
@@ -508,6 +700,62 @@ _cards = _Cache()
 
 def clear_caches() -> None:
     _cards.clear()
+
+
+# --- freshness: a version of the cards, bumped by every change to what they show ------------
+
+CARDS_VERSION_KEY = "dongnai:cards-version"
+# Changes to these rows change what a consumer page shows of a product or batch.
+CARD_SOURCES = (Product, ProductImage, Producer, Batch, Site, Ward)
+# Without Redis, the version is the newest audit entry: every registry change is audited.
+_LAST_AUDIT_ENTRY = select(func.max(audit.AuditEntry.id))
+
+
+@functools.lru_cache(maxsize=4)
+def _redis_for(url: str):
+    from redis import Redis
+
+    return Redis.from_url(url, socket_timeout=0.25, socket_connect_timeout=0.25)
+
+
+def cards_version():
+    """The current version of the cards, or None when it cannot be read (then: reload)."""
+    url = current_app.config.get("REDIS_URL")
+    if url:
+        from redis import RedisError
+
+        try:
+            return ("redis", _redis_for(url).get(CARDS_VERSION_KEY))
+        except RedisError:
+            current_app.logger.warning("cards version: Redis unavailable, cards reloaded")
+            return None
+    return ("db", db.session.connection().execute(_LAST_AUDIT_ENTRY).scalar())
+
+
+@event.listens_for(Session, "after_flush")
+def _note_card_changes(session: Session, flush_context) -> None:
+    if session.info.get("cards_changed"):
+        return
+    for obj in itertools.chain(session.new, session.dirty, session.deleted):
+        if isinstance(obj, CARD_SOURCES):
+            session.info["cards_changed"] = True
+            return
+
+
+@event.listens_for(Session, "after_commit")
+def _bump_cards_version(session: Session) -> None:
+    """After a committed change to a card's rows: empty this process's cards, tell the others."""
+    if not session.info.pop("cards_changed", False):
+        return
+    _cards.clear()
+    url = current_app.config.get("REDIS_URL") if has_app_context() else None
+    if url:
+        from redis import RedisError
+
+        try:
+            _redis_for(url).incr(CARDS_VERSION_KEY)
+        except RedisError:
+            current_app.logger.warning("cards version: Redis unavailable, not bumped")
 
 
 def _card_seconds() -> float:
@@ -535,7 +783,25 @@ def _load_product_card(gtin: str) -> ProductCard | None:
         producer=ProducerCard(
             producer.id, producer.legal_name, producer.ward.name, producer.website or ""
         ),
+        **_portal_listing(product),
     )
+
+
+# Where the national traceability portal (Circular 02/2024/TT-BKHCN) shows a listing; staff
+# record the portal's reference, or the listing's own https:// address.
+PORTAL_LISTING_URL = "https://truyxuatnguongoc.gov.vn/?q={reference}"
+
+
+def _portal_listing(product: Product) -> dict:
+    reference = (product.portal_reference or "").strip()
+    if product.portal_state is not PortalState.LISTED or not reference:
+        return {}
+    if reference.startswith("https://"):
+        url = reference
+    else:
+        template = current_app.config.get("PORTAL_LISTING_URL") or PORTAL_LISTING_URL
+        url = template.format(reference=uri_escape(reference, query=True))
+    return {"portal_reference": reference, "portal_url": url}
 
 
 def product_card(gtin: str) -> ProductCard | None:
@@ -555,6 +821,8 @@ def _load_batch_card(condition) -> BatchCard | None:
         expires_on=batch.expires_on,
         site_name=site.name if site else None,
         site_ward_name=site.ward.name if site else None,
+        recalled_at=batch.recalled_at,
+        recall_notice=batch.recall_notice or "",
     )
 
 
@@ -641,10 +909,55 @@ class Resolution:
     first_scan_at: dt.datetime | None = None
     first_place: tuple[float, float] | None = None
     scan_id: int | None = None
+    # What the page says (`settle`): the worst fact that holds, and every bad fact, worst first.
+    standing: Standing = Standing.NOT_ISSUED
+    alerts: list[Standing] = field(default_factory=list)
+    # The lot a serial really belongs to, when the link names another lot of the product.
+    stamp_lot: str | None = None
+    # Days until the batch's use-by date, when that is near (EXPIRY_SOON_DAYS).
+    expires_in: int | None = None
+
+
+PROVINCE_TZ = ZoneInfo("Asia/Ho_Chi_Minh")
+# A batch this close to its use-by date says when it expires, in the verdict itself.
+EXPIRY_SOON_DAYS = 7
+_STANDING_ORDER = {standing: rank for rank, standing in enumerate(Standing)}
+
+
+def province_date(moment: dt.datetime) -> dt.date:
+    """The calendar date in Đồng Nai at an aware moment (use-by dates are the province's)."""
+    return moment.astimezone(PROVINCE_TZ).date()
+
+
+def settle(found: Resolution, today: dt.date) -> Resolution:
+    """Decide what the page says from every fact: recalled, confirmed fake, void, expired,
+    suspicious, not issued (worst first); only when none holds, the stamp's good verdict."""
+    alerts = set()
+    batch, stamp = found.batch, found.stamp
+    if batch is not None and batch.recalled_at is not None:
+        alerts.add(Standing.RECALLED)
+    if stamp is not None and stamp.flagged:
+        alerts.add(Standing.CONFIRMED_FAKE)
+    if found.verdict is Verdict.VOID:
+        alerts.add(Standing.VOID)
+    found.expires_in = None
+    if batch is not None and batch.expires_on is not None:
+        if batch.expires_on < today:
+            alerts.add(Standing.EXPIRED)
+        elif (batch.expires_on - today).days <= EXPIRY_SOON_DAYS:
+            found.expires_in = (batch.expires_on - today).days
+    if found.verdict is Verdict.SUSPICIOUS and set(found.reasons) - {"reported"}:
+        alerts.add(Standing.SUSPICIOUS)
+    if found.verdict is Verdict.NOT_ISSUED:
+        alerts.add(Standing.NOT_ISSUED)
+    found.alerts = sorted(alerts, key=_STANDING_ORDER.__getitem__)
+    found.standing = found.alerts[0] if found.alerts else Standing(found.verdict.value)
+    return found
 
 
 def _resolve_cards(gtin: str, lot: str | None, serial: str | None) -> Resolution:
     """The product and batch a Digital Link names, from the per-process cards."""
+    _cards.sync(cards_version())
     found = Resolution(gtin=gtin, lot=lot, serial=serial)
     found.product = product_card(gtin)
     if found.product is None:
@@ -672,16 +985,42 @@ def _found_stamp(found: Resolution, row) -> None:
         found.unknown = "serial"
     elif found.batch is None:
         found.batch = batch_card(found.product, batch_id=row.batch_id)
+    elif row.batch_id != found.batch.id:
+        # A genuine serial of this product under another lot: a copied or relabelled stamp.
+        real = batch_card(found.product, batch_id=row.batch_id)
+        found.stamp_lot = real.lot_code if real is not None else None
+        found.reasons = ["other_lot"]
+
+
+def _find_stamp(found: Resolution):
+    """The stamp by serial alone (also when it belongs to another lot than the link names)."""
+    params = {"b_gtin": found.gtin, "b_serial": found.serial}
+    return db.session.connection().execute(_FIND_STAMP[False], params).first()
 
 
 def resolve(gtin: str, lot: str | None, serial: str | None) -> Resolution:
     """Find the product, batch and stamp a Digital Link names (no side effects)."""
     found = _resolve_cards(gtin, lot, serial)
     if serial is not None and found.unknown is None:
-        statement = _FIND_STAMP[found.batch is not None]
-        row = db.session.connection().execute(statement, _stamp_params(found)).first()
-        _found_stamp(found, row)
+        _found_stamp(found, _find_stamp(found))
     return found
+
+
+def preview_verdict(found: Resolution) -> Resolution:
+    """The verdict without counting a scan (HEAD requests, link-preview bots, signed-in users)."""
+    stamp = found.stamp
+    if stamp is not None:
+        if stamp.state is StampState.VOID:
+            found.verdict = Verdict.VOID
+        elif found.reasons:
+            found.verdict = Verdict.SUSPICIOUS
+        elif stamp.scan_count:
+            found.verdict = Verdict.SCANNED_BEFORE
+            found.scans_before = stamp.scan_count
+            found.first_scan_at = stamp.first_scan_at
+        else:
+            found.verdict = Verdict.GENUINE
+    return settle(found, province_date(utcnow()))
 
 
 def scan_page(
@@ -702,8 +1041,8 @@ def scan_page(
         counted = connection.execute(_COUNT_STAMP[in_batch], {**params, "b_now": now}).first()
         if counted is not None:
             _found_stamp(found, counted)
-        else:
-            _found_stamp(found, connection.execute(_FIND_STAMP[in_batch], params).first())
+        else:  # void, unknown, or a serial of another lot: not counted
+            _found_stamp(found, _find_stamp(found))
     return _record(found, counted, now, ip=ip, user_agent=user_agent)
 
 
@@ -793,8 +1132,9 @@ def _record(found: Resolution, counted, now, *, ip: str | None, user_agent: str)
         else:
             found.verdict = Verdict.GENUINE
     elif found.stamp is not None:
-        found.verdict = Verdict.VOID
-    reason = found.reasons[0] if found.reasons else (found.unknown if found.serial else None)
+        found.verdict = Verdict.VOID if found.stamp.state is StampState.VOID else Verdict.SUSPICIOUS
+    settle(found, province_date(now))
+    reason = _scan_reason(found)
     found.scan_id = (
         db.session.connection()
         .execute(
@@ -815,6 +1155,17 @@ def _record(found: Resolution, counted, now, *, ip: str | None, user_agent: str)
         .scalar_one()
     )
     return found
+
+
+def _scan_reason(found: Resolution) -> str | None:
+    """What the scan row keeps as its reason: a suspicion, a recall or expiry, or what was
+    unknown."""
+    if found.reasons:
+        return found.reasons[0]
+    for alert in found.alerts:
+        if alert in (Standing.RECALLED, Standing.EXPIRED):
+            return alert.value
+    return found.unknown if found.serial else None
 
 
 def probing(client: str, config) -> bool:
@@ -879,6 +1230,54 @@ def share_place(scan_id: int, lat, lon) -> Scan:
     return scan
 
 
+# --- batch recalls -------------------------------------------------------------------------
+
+RECALL_NOTICE_MAX = 300
+
+
+def recall_stamp_count(batch: Batch) -> int:
+    """How many stamps of the batch a recall reaches (all but void ones)."""
+    return db.session.scalar(
+        select(func.count())
+        .select_from(Stamp)
+        .where(Stamp.batch_id == batch.id, Stamp.state != StampState.VOID)
+    )
+
+
+def recall_batch(batch: Batch, notice: str, actor: User) -> Batch:
+    """Recall a batch: every stamp of it tells consumers so, in red, with the notice."""
+    access.require_registry_role(actor)
+    if not access.can_write(actor, batch):
+        raise NotFound(_l("Not found."))
+    notice = (notice or "").strip()
+    errors = FieldErrors()
+    if not notice:
+        errors.add("notice", _l("Tell consumers why the batch is recalled and what to do with it."))
+    elif len(notice) > RECALL_NOTICE_MAX:
+        errors.add("notice", _l("Keep the notice under %(n)s characters.", n=RECALL_NOTICE_MAX))
+    errors.raise_if_any()
+    if batch.recalled_at is not None:
+        raise Conflict(_l("This batch is already recalled."))
+    batch.recalled_at, batch.recall_notice, batch.updated_by_id = utcnow(), notice, actor.id
+    audit.record(actor, "batch.recall", batch, notice=notice, stamps=recall_stamp_count(batch))
+    db.session.flush()
+    return batch
+
+
+def lift_recall(batch: Batch, actor: User) -> Batch:
+    """End a batch's recall (e.g. it was a mistake, or the batch was made safe)."""
+    access.require_registry_role(actor)
+    if not access.can_write(actor, batch):
+        raise NotFound(_l("Not found."))
+    if batch.recalled_at is None:
+        raise Conflict(_l("This batch is not recalled."))
+    notice = batch.recall_notice
+    batch.recalled_at, batch.recall_notice, batch.updated_by_id = None, "", actor.id
+    audit.record(actor, "batch.recall_lift", batch, notice=notice)
+    db.session.flush()
+    return batch
+
+
 # --- counterfeit reports -------------------------------------------------------------------
 
 REPORT_STATE_LABELS = {
@@ -900,7 +1299,7 @@ REPORT_REFERENCE_ALPHABET = "23456789ABCDEFGHJKLMNPQRSTUVWXYZ"
 
 
 def new_report_reference() -> str:
-    """A reference such as BC-7KQ2-M9XD: unguessable enough that a status page needs nothing else."""
+    """A reference such as BC-7KQ2-M9XD: enough on its own to open the report's status page."""
     code = "".join(secrets.choice(REPORT_REFERENCE_ALPHABET) for _ in range(8))
     return f"BC-{code[:4]}-{code[4:]}"
 
@@ -976,3 +1375,154 @@ def change_report_state(
     audit.record(actor, "counterfeit_report.state", report, old=old.value, new=new.value, note=note)
     db.session.flush()
     return report
+
+
+# --- a serial typed by hand ----------------------------------------------------------------
+
+# A consumer types the serial printed under a torn or smudged QR code, in any case. Serials
+# have no 0/O/1/I/l, so those are read as the symbols they stand for; '1' may be an 'i' or an
+# 'L'. Anything else that is not a letter or digit (spaces, dashes) is dropped.
+_TYPED_AS = {"0": "o", "o": "o", "O": "o", "1": "iL", "i": "i", "I": "i", "l": "L", "L": "L"}
+_TYPED_SEPARATORS = frozenset(" \t-–—._/·")
+
+
+@dataclass(frozen=True)
+class TypedMatch:
+    """A stamp that a typed serial names: where its page is, and which product it is on."""
+
+    gtin: str
+    lot: str
+    serial: str
+    product_name: str | None  # None when the product is not public
+
+
+def serial_candidates(text: str, errors: FieldErrors) -> list[str]:
+    """Every serial that ``text`` may stand for (at most 2**11), or an error on ``serial``."""
+    choices = []
+    for char in text.strip():
+        if char in _TYPED_SEPARATORS:
+            continue
+        options = _TYPED_AS.get(char) or {char.upper(), char.lower()} & set(SERIAL_ALPHABET)
+        if not options:
+            errors.add("serial", _l("A stamp serial has only letters and digits."))
+            return []
+        choices.append(sorted(options))
+    if len(choices) != SERIAL_LENGTH:
+        errors.add(
+            "serial",
+            _l(
+                "A stamp serial has %(n)d letters and digits; you typed %(typed)d.",
+                n=SERIAL_LENGTH,
+                typed=len(choices),
+            ),
+        )
+        return []
+    return ["".join(chars) for chars in itertools.product(*choices)]
+
+
+def typed_gtin(text: str, errors: FieldErrors) -> str | None:
+    """The 14-digit GTIN in what a consumer typed (spaces allowed), None when nothing was."""
+    digits = "".join(char for char in text if char not in _TYPED_SEPARATORS)
+    if not digits:
+        return None
+    try:
+        return normalise_gtin(digits)
+    except GtinError:
+        errors.add(
+            "gtin",
+            _l("Type the 8 to 14 digits printed under the product's barcode, without letters."),
+        )
+        return None
+
+
+def find_typed_serial(serial: str, gtin: str = "") -> list[TypedMatch]:
+    """The stamps a serial typed by hand (and optionally the product's GTIN) may name.
+
+    Serials are unique per GTIN only: more than one match means the consumer must say which
+    product it is on. Raises ``ValidationFailed`` for input that cannot be a serial or GTIN.
+    """
+    errors = FieldErrors()
+    candidates = serial_candidates(serial, errors)
+    gtin14 = typed_gtin(gtin, errors)
+    errors.raise_if_any()
+    query = (
+        select(Stamp.gtin, Batch.lot_code, Stamp.serial)
+        .join(Batch, Batch.id == Stamp.batch_id)
+        .where(Stamp.serial.in_(candidates))
+        .order_by(Stamp.gtin, Stamp.serial)
+        .limit(20)
+    )
+    if gtin14 is not None:
+        query = query.where(Stamp.gtin == gtin14)
+    matches = []
+    for row in db.session.execute(query):
+        product = product_card(row.gtin)
+        matches.append(
+            TypedMatch(row.gtin, row.lot_code, row.serial, product.name if product else None)
+        )
+    return matches
+
+
+def record_typed_miss(serial: str, gtin: str | None, *, ip: str | None, user_agent: str) -> None:
+    """A typed serial that names no stamp counts as a scan of an unissued serial (probing)."""
+    product = product_card(gtin) if gtin else None
+    family = client_family(user_agent)
+    db.session.connection().execute(
+        _INSERT_SCAN,
+        {
+            "at": utcnow(),
+            "stamp_id": None,
+            "producer_id": product.producer_id if product is not None else None,
+            "gtin": gtin or "",
+            "lot": None,
+            "serial": "".join(c for c in serial if c not in _TYPED_SEPARATORS)[:20],
+            "verdict": Verdict.NOT_ISSUED,
+            "reason": "serial",
+            "client_family": family,
+            "client_hash": _hash_client(ip, family),
+        },
+    )
+
+
+# --- the public status of a counterfeit report ---------------------------------------------
+
+
+@dataclass(frozen=True)
+class ReportStatus:
+    """What anyone holding a report's reference may see: never the message, contact or photo."""
+
+    reference: str
+    state: ReportState
+    received_at: dt.datetime
+    changed_at: dt.datetime | None
+    product_name: str | None
+
+
+def clean_report_reference(text: str) -> str | None:
+    """``BC-XXXX-XXXX`` from what was typed (any case, with or without BC and dashes)."""
+    code = "".join(char for char in text.upper() if char.isalnum())
+    if len(code) == 10 and code.startswith("BC"):
+        code = code[2:]
+    if len(code) != 8 or not set(code) <= set(REPORT_REFERENCE_ALPHABET):
+        return None
+    return f"BC-{code[:4]}-{code[4:]}"
+
+
+def report_status(reference: str) -> ReportStatus | None:
+    """The public status of the report with this reference, or None."""
+    cleaned = clean_report_reference(reference)
+    if cleaned is None:
+        return None
+    report = db.session.scalars(
+        select(CounterfeitReport).where(CounterfeitReport.reference == cleaned)
+    ).first()
+    if report is None:
+        return None
+    product = product_card(report.gtin) if report.gtin else None
+    return ReportStatus(
+        reference=report.reference,
+        state=report.state,
+        received_at=report.at,
+        changed_at=report.handled_at,
+        product_name=product.name if product is not None else None,
+    )

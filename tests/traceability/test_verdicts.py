@@ -1,0 +1,319 @@
+"""The consumer page never tells a comforting untruth: recalls, confirmed fakes, void stamps,
+expired batches and serials of another lot each say so in the verdict box, worst first, and a
+change staff make reaches every worker's pages at once."""
+
+from __future__ import annotations
+
+import datetime as dt
+from types import SimpleNamespace
+from urllib.parse import urlsplit
+
+import pytest
+from sqlalchemy import select, update
+
+from core import audit
+from core.errors import NotFound, ValidationFailed
+from core.extensions import db
+from core.formatting import format_date
+from tests import factories
+from traceability import services as registry
+from traceability.models import PortalState, Product, ReviewState
+from traceability.stamps import services
+from traceability.stamps.models import Scan, Stamp, StampState, Standing, Verdict
+
+BROWSER = {
+    "Accept": "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8",
+    "User-Agent": "Mozilla/5.0 (Linux; Android 14; SM-A155F) AppleWebKit/537.36 Chrome/131.0",
+}
+TODAY = services.province_date(services.utcnow())
+
+
+class Stamped:
+    def __init__(self, **batch_fields):
+        self.producer, self.owner = factories.producer()
+        self.product = factories.published_product(self.producer, self.owner, name="Bưởi Tân Triều")
+        self.batch = factories.batch(self.product, self.owner, **batch_fields)
+        self.order = factories.stamp_order(self.batch, self.owner, quantity=3)
+        db.session.commit()
+        self.stamps = list(
+            db.session.scalars(
+                select(Stamp).where(Stamp.order_id == self.order.id).order_by(Stamp.seq)
+            )
+        )
+        self.stamp = self.stamps[0]
+        self.path = self.path_of(self.stamp)
+
+    def path_of(self, stamp, lot: str | None = None) -> str:
+        return services.stamp_path(self.product.gtin, lot or self.batch.lot_code, stamp.serial)
+
+
+@pytest.fixture
+def stamped(app_ctx):
+    return Stamped()
+
+
+def page(client, path: str, **headers) -> str:
+    response = client.get(path, headers={**BROWSER, **headers})
+    assert response.status_code == 200, response.status_code
+    return response.get_data(as_text=True)
+
+
+# --- the ordered states ---------------------------------------------------------------------
+
+
+def _card(**fields) -> services.BatchCard:
+    values = {
+        "id": 1,
+        "lot_code": "L1",
+        "produced_on": None,
+        "expires_on": None,
+        "site_name": None,
+        "site_ward_name": None,
+    }
+    return services.BatchCard(**{**values, **fields})
+
+
+def _found(verdict: Verdict, batch=None, flagged=False, reasons=()) -> services.Resolution:
+    stamp = SimpleNamespace(flagged=flagged, state=StampState.ACTIVE)
+    return services.Resolution(
+        gtin="0", lot="L1", serial="S", batch=batch, stamp=stamp, verdict=verdict,
+        reasons=list(reasons),
+    )  # fmt: skip
+
+
+def test_every_bad_fact_is_named_worst_first_and_the_page_is_never_green():
+    bad = _card(recalled_at=services.utcnow(), expires_on=TODAY - dt.timedelta(days=1))
+    found = services.settle(_found(Verdict.GENUINE, bad, flagged=True), TODAY)
+    assert found.standing is Standing.RECALLED
+    assert found.alerts == [Standing.RECALLED, Standing.CONFIRMED_FAKE, Standing.EXPIRED]
+    expired = _card(expires_on=TODAY - dt.timedelta(days=1))
+    found = services.settle(_found(Verdict.SCANNED_BEFORE, expired, reasons=()), TODAY)
+    assert found.standing is Standing.EXPIRED
+    found = services.settle(_found(Verdict.SUSPICIOUS, _card(), reasons=["many_scans"]), TODAY)
+    assert found.standing is Standing.SUSPICIOUS
+    # A lot's own page (no serial) of a recalled batch is not "product information" either.
+    lot_page = services.Resolution(gtin="0", lot="L1", serial=None, batch=bad)
+    lot_page.verdict = Verdict.PRODUCT
+    assert services.settle(lot_page, TODAY).standing is Standing.RECALLED
+    fine = services.settle(_found(Verdict.GENUINE, _card(expires_on=TODAY)), TODAY)
+    assert (fine.standing, fine.alerts, fine.expires_in) == (Standing.GENUINE, [], 0)
+
+
+def test_expiry_is_judged_on_the_provinces_calendar():
+    # 18:00 UTC on 2 August is already 3 August in Đồng Nai (UTC+7).
+    evening = dt.datetime(2026, 8, 2, 18, 0, tzinfo=dt.UTC)
+    assert services.province_date(evening) == dt.date(2026, 8, 3)
+    found = _found(Verdict.GENUINE, _card(expires_on=dt.date(2026, 8, 2)))
+    assert services.settle(found, services.province_date(evening)).standing is Standing.EXPIRED
+
+
+# --- expiry ---------------------------------------------------------------------------------
+
+
+def test_an_expired_batch_says_so_in_the_verdict_box(client, app_ctx):
+    expired_on = TODAY - dt.timedelta(days=5)
+    made = Stamped(produced_on=TODAY - dt.timedelta(days=60), expires_on=expired_on)
+    html = page(client, made.path)
+    assert 'class="verdict expired"' in html and "verdict genuine" not in html
+    assert f"Đã hết hạn sử dụng từ {format_date(expired_on, 'vi')}" in html
+    scan = db.session.scalars(select(Scan).where(Scan.stamp_id == made.stamp.id)).one()
+    assert (scan.verdict, scan.reason) == (Verdict.GENUINE, "expired")
+
+
+def test_a_batch_close_to_expiry_says_when_it_expires(client, app_ctx):
+    expires_on = TODAY + dt.timedelta(days=3)
+    made = Stamped(produced_on=TODAY - dt.timedelta(days=30), expires_on=expires_on)
+    html = page(client, made.path)
+    assert 'class="verdict genuine"' in html
+    assert f"Hạn sử dụng đến {format_date(expires_on, 'vi')} (còn 3 ngày)" in html
+
+
+# --- confirmed fakes ------------------------------------------------------------------------
+
+
+def confirm_fake(stamped: Stamped, stamp) -> None:
+    found = services.resolve(stamped.product.gtin, stamped.batch.lot_code, stamp.serial)
+    report = services.create_report(
+        found, {"message": "Tem giống hệt nhưng bưởi chua"}, client="test-client"
+    )
+    services.change_report_state(report, "confirmed", "Đã kiểm tra", factories.staff())
+    db.session.commit()
+
+
+def test_a_confirmed_fake_says_copies_are_fakes_and_what_to_do(client, stamped):
+    confirm_fake(stamped, stamped.stamp)
+    html = page(client, stamped.path)
+    assert 'class="verdict confirmed_fake"' in html and "verdict suspicious" not in html
+    assert "Đã xác nhận: có hàng giả dán bản sao của tem này" in html
+    assert "hỏi người bán" in html and f'href="/report{stamped.path}"' in html
+    # The product card is behind a summary, not spread under the warning.
+    assert '<details class="product">' in html
+
+
+# --- void stamps ----------------------------------------------------------------------------
+
+
+def test_a_void_reason_is_shown_to_staff_and_the_producer_only(app, stamped):
+    services.void_stamp(stamped.stamps[1], stamped.owner, "Tờ in bị lỗi")
+    _, other_owner = factories.producer()
+    staff = factories.staff()
+    db.session.commit()
+    path = stamped.path_of(stamped.stamps[1])
+    seen = {}
+    for name, user in (("consumer", None), ("other", other_owner), ("staff", staff),
+                       ("owner", stamped.owner)):  # fmt: skip
+        client = app.test_client()
+        if user is not None:
+            client.login(user.email, factories.PASSWORD)
+        html = client.get(path, headers={"Accept": "text/html"}).get_data(as_text=True)
+        assert 'class="verdict void"' in html and "Tem này đã bị nhà sản xuất hủy" in html
+        seen[name] = "Tờ in bị lỗi" in html
+    assert seen == {"consumer": False, "other": False, "staff": True, "owner": True}
+
+
+# --- a serial of another lot ----------------------------------------------------------------
+
+
+def test_a_serial_under_another_lot_is_suspicious_not_never_issued(client, stamped):
+    other = factories.batch(stamped.product, stamped.owner, lot_code="LOT-KHAC")
+    db.session.commit()
+    html = page(client, stamped.path_of(stamped.stamp, lot=other.lot_code))
+    assert 'class="verdict suspicious"' in html and "verdict not_issued" not in html
+    assert "Mã tem này thuộc lô khác của sản phẩm" in html and stamped.batch.lot_code in html
+    scan = db.session.scalars(select(Scan).where(Scan.stamp_id == stamped.stamp.id)).one()
+    assert (scan.verdict, scan.reason) == (Verdict.SUSPICIOUS, "other_lot")
+    db.session.refresh(stamped.stamp)
+    assert stamped.stamp.scan_count == 0  # the genuine item's own count is untouched
+    # The same for a preview (not counted).
+    found = services.preview_verdict(
+        services.resolve(stamped.product.gtin, other.lot_code, stamped.stamp.serial)
+    )
+    assert found.standing is Standing.SUSPICIOUS and found.stamp_lot == stamped.batch.lot_code
+
+
+# --- the national portal --------------------------------------------------------------------
+
+
+def test_a_portal_listing_recorded_by_staff_is_linked(client, stamped):
+    assert "truyxuatnguongoc.gov.vn" not in page(client, stamped.path)
+    registry.set_portal_status(
+        stamped.product,
+        state=PortalState.LISTED,
+        reference="TXNG 0042",
+        on=None,
+        actor=factories.staff(),
+    )
+    db.session.commit()
+    html = page(client, stamped.path)
+    assert 'href="https://truyxuatnguongoc.gov.vn/?q=TXNG+0042"' in html
+    assert "Cổng truy xuất nguồn gốc quốc gia: TXNG 0042" in html
+
+
+# --- recalls --------------------------------------------------------------------------------
+
+
+def test_a_recalled_batch_is_red_with_the_notice_until_the_recall_is_lifted(client, stamped):
+    page(client, stamped.path)  # the cards are cached now
+    services.void_stamp(stamped.stamps[2], stamped.owner, "hỏng")
+    assert services.recall_stamp_count(stamped.batch) == 2
+    services.recall_batch(stamped.batch, "Phát hiện dư lượng thuốc trừ sâu", factories.staff())
+    db.session.commit()
+    html = page(client, stamped.path)
+    assert 'class="verdict recalled"' in html and "Lô hàng này đã bị thu hồi" in html
+    assert "Phát hiện dư lượng thuốc trừ sâu" in html and "verdict scanned_before" not in html
+    entry = db.session.scalars(
+        select(audit.AuditEntry).where(audit.AuditEntry.action == "batch.recall")
+    ).one()
+    assert entry.detail["stamps"] == 2 and entry.object_id == str(stamped.batch.id)
+    services.lift_recall(stamped.batch, stamped.owner)
+    db.session.commit()
+    assert 'class="verdict scanned_before"' in page(client, stamped.path)
+
+
+def test_only_staff_or_the_owner_recall_and_a_notice_is_required(stamped):
+    _, other_owner = factories.producer()
+    with pytest.raises(NotFound):
+        services.recall_batch(stamped.batch, "Thu hồi", other_owner)
+    with pytest.raises(ValidationFailed):
+        services.recall_batch(stamped.batch, "  ", stamped.owner)
+    with pytest.raises(ValidationFailed):
+        services.recall_batch(stamped.batch, "x" * 301, stamped.owner)
+    assert stamped.batch.recalled_at is None
+
+
+# --- freshness ------------------------------------------------------------------------------
+
+
+def _rename_elsewhere(product: Product, name: str) -> None:
+    """Another worker's change: committed, audited, but not through this process's ORM."""
+    db.session.execute(update(Product).where(Product.id == product.id).values(name=name))
+    audit.record(factories.staff(), "product.update", product, changes={"name": ["", name]})
+    db.session.commit()
+
+
+def test_a_change_in_another_worker_reaches_this_workers_pages(client, stamped):
+    assert "Bưởi Tân Triều" in page(client, stamped.path)
+    _rename_elsewhere(stamped.product, "Bưởi da xanh Tân Triều")
+    assert "Bưởi da xanh Tân Triều" in page(client, stamped.path)
+
+
+def test_an_unverified_product_leaves_this_workers_pages_at_once(client, stamped):
+    assert 'class="verdict genuine"' in page(client, stamped.path)
+    stamped.product.review_state = ReviewState.SUBMITTED
+    db.session.commit()
+    response = client.get(stamped.path, headers=BROWSER)
+    assert response.status_code == 404  # no longer shown to consumers
+
+
+REDIS = "redis://127.0.0.1:6379/15"
+
+
+def _require_redis():
+    from redis import Redis, RedisError
+
+    try:
+        Redis.from_url(REDIS, socket_timeout=0.5).ping()
+    except RedisError:
+        pytest.fail("Redis at 127.0.0.1:6379 is needed for this test (make services)")
+
+
+def test_with_redis_a_change_bumps_the_version_and_other_workers_reload(
+    app, client, stamped, monkeypatch
+):
+    _require_redis()
+    monkeypatch.setitem(app.config, "REDIS_URL", REDIS)
+    redis = services._redis_for(REDIS)
+    assert "Bưởi Tân Triều" in page(client, stamped.path)
+    before = int(redis.get(services.CARDS_VERSION_KEY) or 0)
+    registry.update_product(stamped.product, {"name": "Bưởi Tân Triều loại 1"}, stamped.owner)
+    db.session.commit()
+    assert int(redis.get(services.CARDS_VERSION_KEY)) > before
+    # Another worker's change: only the Redis version tells this process.
+    db.session.execute(
+        update(Product).where(Product.id == stamped.product.id).values(name="Bưởi mới")
+    )
+    db.session.commit()
+    page(client, stamped.path)  # caches the card at the current version
+    db.session.execute(
+        update(Product).where(Product.id == stamped.product.id).values(name="Bưởi mới hơn")
+    )
+    db.session.commit()
+    assert "Bưởi mới hơn" not in page(client, stamped.path)  # the card is cached...
+    redis.incr(services.CARDS_VERSION_KEY)
+    assert "Bưởi mới hơn" in page(client, stamped.path)  # ...until the version moves
+
+
+# --- demo -----------------------------------------------------------------------------------
+
+
+def test_the_demo_shows_an_expired_batch_and_a_confirmed_fake(client, app_ctx):
+    from traceability.demo import demo_stamp_urls, load_demo
+
+    assert load_demo()
+    db.session.commit()
+    assert not load_demo()
+    verdicts = set()
+    for url in demo_stamp_urls():
+        html = page(client, urlsplit(url).path)
+        verdicts |= {v.value for v in Standing if f'class="verdict {v.value}"' in html}
+    assert {"expired", "confirmed_fake"} <= verdicts
