@@ -22,8 +22,8 @@ def load_demo_command():
         click.echo(f"demo data loaded; every demo account's password is {DEMO_PASSWORD}")
     else:
         click.echo("demo data already present: nothing changed")
-    for url in demo_stamp_urls():
-        click.echo(f"a demo stamp to scan: {url}")
+    for what, url in demo_stamp_urls():
+        click.echo(f"a demo stamp to scan ({what}): {url}")
 
 
 def init_app(app: Flask) -> None:

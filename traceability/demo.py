@@ -451,15 +451,23 @@ def _load_bad_news(staff: User) -> None:
     )
 
 
-def demo_stamp_urls(limit: int = 3) -> list[str]:
-    """A few demo stamps' Digital Link URIs, to try the consumer page; then one of the expired
-    batch and the stamp with a confirmed counterfeit report."""
+def demo_stamp_urls(limit: int = 3) -> list[tuple[str, str]]:
+    """A few demo stamps' Digital Link URIs with what each shows on the consumer page: genuine
+    stamps, then one of the expired batch and the stamp with a confirmed counterfeit report."""
     stamp_row = select(Stamp.gtin, Batch.lot_code, Stamp.serial).join(
         Batch, Batch.id == Stamp.batch_id
     )
-    rows = db.session.execute(stamp_row.order_by(Stamp.id).limit(limit)).all()
-    for condition in (Batch.lot_code == DEMO_EXPIRED_BATCH["lot_code"], Stamp.flagged):
+    genuine = stamp_row.where(
+        Batch.lot_code != DEMO_EXPIRED_BATCH["lot_code"], Stamp.flagged.is_(False)
+    )
+    shown = [
+        ("genuine", row) for row in db.session.execute(genuine.order_by(Stamp.id).limit(limit))
+    ]
+    for what, condition in (
+        ("expired batch", Batch.lot_code == DEMO_EXPIRED_BATCH["lot_code"]),
+        ("confirmed fake", Stamp.flagged),
+    ):
         row = db.session.execute(stamp_row.where(condition).order_by(Stamp.id).limit(1)).first()
-        if row is not None and row not in rows:
-            rows.append(row)
-    return [stamps.stamp_url(*row) for row in rows]
+        if row is not None:
+            shown.append((what, row))
+    return [(what, stamps.stamp_url(*row)) for what, row in shown]
