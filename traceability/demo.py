@@ -417,10 +417,25 @@ def load_demo() -> bool:
                         )
                     if made:
                         # A sheet of stamps to print and scan; web processes render it.
-                        stamps.create_order(made[0], DEMO_STAMP_ORDER, user)
+                        _order_printed_when_fresh(made[0], user)
     _load_bad_news(staff)
     db.session.flush()
     return True
+
+
+def _order_printed_when_fresh(batch: Batch, user: User) -> None:
+    """A sheet of stamps for a demo batch, ordered as it was when it was made.
+
+    No order is taken for a batch past its use-by date, and the demo's dates are fixed: a fruit
+    batch of June was stamped in June and has expired since, as its consumer page then says.
+    """
+    use_by = batch.expires_on
+    if use_by is not None and stamps.batch_expired(batch):
+        batch.expires_on = None
+        stamps.create_order(batch, DEMO_STAMP_ORDER, user)
+        batch.expires_on = use_by
+    else:
+        stamps.create_order(batch, DEMO_STAMP_ORDER, user)
 
 
 def _load_bad_news(staff: User) -> None:
@@ -439,7 +454,7 @@ def _load_bad_news(staff: User) -> None:
         },
         owner,
     )
-    stamps.create_order(expired, DEMO_STAMP_ORDER, owner)
+    _order_printed_when_fresh(expired, owner)
     # The last stamp of the first sheet: its copies were found on fake pomelos at a market.
     copied = db.session.scalars(
         select(Stamp).where(Stamp.order_id == order.id).order_by(Stamp.seq.desc()).limit(1)

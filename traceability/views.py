@@ -25,6 +25,7 @@ from core import access
 from core.accounts.forms import EmptyForm
 from core.accounts.models import Role
 from core.audit import AuditEntry
+from core.db import utcnow
 from core.errors import DomainError, Forbidden, ValidationFailed
 from core.extensions import csrf, db, limiter
 from core.forms import attach_errors
@@ -570,7 +571,10 @@ def batches():
     if product_id:
         stmt = stmt.where(Batch.product_id == product_id)
     return render_template(
-        "registry/batches.html", page=_paginate(stmt), show_withdrawn=_show_withdrawn()
+        "registry/batches.html",
+        page=_paginate(stmt),
+        show_withdrawn=_show_withdrawn(),
+        today=stamp_services.province_date(utcnow()),
     )
 
 

@@ -1,4 +1,4 @@
-"""The API's rate limit is read from the app serving the request, whatever apps the process built."""
+"""The API rate limit comes from the app serving the request, whatever apps the process built."""
 
 from core.extensions import db, limiter
 from tests.conftest import make_test_app

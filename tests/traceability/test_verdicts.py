@@ -12,7 +12,7 @@ import pytest
 from sqlalchemy import select, update
 
 from core import audit
-from core.errors import NotFound, ValidationFailed
+from core.errors import Conflict, NotFound, ValidationFailed
 from core.extensions import db
 from core.formatting import format_date
 from tests import factories
@@ -32,8 +32,12 @@ class Stamped:
     def __init__(self, **batch_fields):
         self.producer, self.owner = factories.producer()
         self.product = factories.published_product(self.producer, self.owner, name="Bưởi Tân Triều")
+        # Stamps are printed while the batch is fresh (no order is taken for an expired one);
+        # its use-by date may have passed since.
+        expires_on = batch_fields.pop("expires_on", None)
         self.batch = factories.batch(self.product, self.owner, **batch_fields)
         self.order = factories.stamp_order(self.batch, self.owner, quantity=3)
+        self.batch.expires_on = expires_on
         db.session.commit()
         self.stamps = list(
             db.session.scalars(
@@ -118,6 +122,24 @@ def test_an_expired_batch_says_so_in_the_verdict_box(client, app_ctx):
     assert f"Đã hết hạn sử dụng từ {format_date(expired_on, 'vi')}" in html
     scan = db.session.scalars(select(Scan).where(Scan.stamp_id == made.stamp.id)).one()
     assert (scan.verdict, scan.reason) == (Verdict.GENUINE, "expired")
+
+
+def test_no_stamps_are_ordered_for_a_batch_past_its_use_by_date(client, app_ctx):
+    producer, owner = factories.producer()
+    product = factories.published_product(producer, owner)
+    batch = factories.batch(
+        product,
+        owner,
+        produced_on=TODAY - dt.timedelta(days=60),
+        expires_on=TODAY - dt.timedelta(days=1),
+    )
+    db.session.commit()
+    with pytest.raises(Conflict):
+        services.create_order(batch, {"quantity": 10}, owner)
+    client.login(owner.email, factories.PASSWORD)
+    form = client.get(f"/batches/{batch.id}/stamps/new")
+    assert "quá hạn sử dụng" in form.get_data(as_text=True)
+    assert not db.session.scalars(select(Stamp).where(Stamp.batch_id == batch.id)).first()
 
 
 def test_a_batch_close_to_expiry_says_when_it_expires(client, app_ctx):

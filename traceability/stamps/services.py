@@ -192,6 +192,17 @@ def _quantity(value, errors: FieldErrors) -> int | None:
     return quantity
 
 
+EXPIRED_BATCH_MESSAGE = _l(
+    "This batch is past its use-by date: every stamp would tell consumers so. Correct the date on "
+    "the batch if it is wrong."
+)
+
+
+def batch_expired(batch: Batch, moment: dt.datetime | None = None) -> bool:
+    """Whether the batch's use-by date has passed in the province (as the consumer page judges)."""
+    return batch.expires_on is not None and batch.expires_on < province_date(moment or utcnow())
+
+
 def create_order(batch: Batch, data: dict, actor: User) -> StampOrder:
     """Issue `quantity` stamps for a batch of a verified product: all of them, or none."""
     access.require_registry_role(actor)
@@ -206,6 +217,8 @@ def create_order(batch: Batch, data: dict, actor: User) -> StampOrder:
         )
     if batch.withdrawn_at is not None or batch.product.withdrawn_at is not None:
         raise Conflict(_l("This batch or its product is withdrawn: restore it to order stamps."))
+    if batch_expired(batch):
+        raise Conflict(EXPIRED_BATCH_MESSAGE)
     errors = FieldErrors()
     quantity = _quantity(data.get("quantity"), errors)
     layout = _clean_layout(data, errors)

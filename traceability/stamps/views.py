@@ -105,6 +105,8 @@ def _flash_form_errors(form) -> None:
 def _why_not_orderable(batch: Batch) -> str | None:
     """Why stamps cannot be ordered for this batch yet, and what to do; None if they can."""
     product = batch.product
+    if services.batch_expired(batch):
+        return str(services.EXPIRED_BATCH_MESSAGE)
     if product.is_published:
         return None
     if not product.producer.is_verified:
