@@ -3,12 +3,16 @@
 from __future__ import annotations
 
 import datetime as dt
+from typing import TYPE_CHECKING
 
 from sqlalchemy import JSON, ForeignKey, Index, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from core.db import Base, created_at, intpk
 from core.extensions import db
+
+if TYPE_CHECKING:
+    from core.accounts.models import User
 
 
 class AuditEntry(Base):
@@ -23,7 +27,7 @@ class AuditEntry(Base):
     object_id: Mapped[str] = mapped_column(String(40))
     detail: Mapped[dict] = mapped_column(JSON, default=dict)
 
-    actor = relationship("User", lazy="joined")
+    actor: Mapped[User | None] = relationship(lazy="joined")
 
 
 def record(actor, action: str, obj, **detail) -> AuditEntry:

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import datetime as dt
 from typing import Annotated
+from zoneinfo import ZoneInfo
 
-from sqlalchemy import DateTime, ForeignKey, Integer, MetaData, String, event, func
+from sqlalchemy import DateTime, ForeignKey, MetaData, String, event, false, func, true
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column, registry
 from sqlalchemy.types import TypeDecorator
@@ -23,6 +24,15 @@ NAMING_CONVENTION = {
 def utcnow() -> dt.datetime:
     """The current time, timezone-aware, in UTC."""
     return dt.datetime.now(dt.UTC)
+
+
+# Dates people type and read (production, use-by, OCOP validity) are the province's calendar days.
+PROVINCE_TZ = ZoneInfo("Asia/Ho_Chi_Minh")
+
+
+def province_today() -> dt.date:
+    """Today's date in Đồng Nai, whatever the server's time zone."""
+    return utcnow().astimezone(PROVINCE_TZ).date()
 
 
 class UTCDateTime(TypeDecorator):
@@ -44,7 +54,11 @@ class UTCDateTime(TypeDecorator):
         return value
 
 
-intpk = Annotated[int, mapped_column(Integer, primary_key=True)]
+intpk = Annotated[int, mapped_column(primary_key=True)]
+# Booleans default in Python and in the database, so rows written outside the ORM (migrations,
+# bulk inserts, a psql session) get the same value: `flagged: Mapped[bool_false]`.
+bool_false = Annotated[bool, mapped_column(default=False, server_default=false())]
+bool_true = Annotated[bool, mapped_column(default=True, server_default=true())]
 created_at = Annotated[
     dt.datetime, mapped_column(UTCDateTime(), default=utcnow, server_default=func.now())
 ]

@@ -1,6 +1,7 @@
 """Alembic environment, run through Flask-Migrate (`flask --app wsgi db upgrade`)."""
 
 import logging
+from contextlib import contextmanager
 from logging.config import fileConfig
 
 from alembic import context
@@ -27,6 +28,7 @@ def _configure_args() -> dict:
     # SQLite alters tables by copying them; batch mode does that for every ALTER.
     args.setdefault("render_as_batch", True)
     args.setdefault("compare_type", True)
+    args.setdefault("on_version_apply", [_check_sqlite_references])
     return args
 
 
@@ -41,6 +43,42 @@ def run_migrations_offline() -> None:
         context.run_migrations()
 
 
+@contextmanager
+def _sqlite_foreign_keys_off(connection):
+    """Let batch mode copy a table that others refer to, without losing the rows referring to it.
+
+    Batch mode on SQLite drops the old table; with foreign keys enforced (core.db turns them on),
+    that drop deletes every row referring to it (ON DELETE CASCADE: a user's API tokens) or empties
+    their column (SET NULL). The pragma is ignored inside a transaction, so it is switched on the
+    driver's connection (autocommit, see core.db) before Alembic begins one; each migration's
+    references are checked before it commits (_check_sqlite_references), and the connection goes
+    back to the pool with enforcement on, or not at all.
+    """
+    if connection.dialect.name != "sqlite":
+        yield
+        return
+    driver = connection.connection.driver_connection
+    driver.execute("PRAGMA foreign_keys=OFF")
+    try:
+        yield
+    finally:
+        if connection.in_transaction():
+            connection.rollback()
+        driver.execute("PRAGMA foreign_keys=ON")
+        if driver.execute("PRAGMA foreign_keys").fetchone()[0] != 1:
+            connection.invalidate()
+
+
+def _check_sqlite_references(ctx, step, heads, run_args) -> None:
+    """After each migration, inside its transaction: no row may point at a missing row."""
+    if ctx.dialect.name == "sqlite":
+        broken = ctx.connection.exec_driver_sql("PRAGMA foreign_key_check").all()
+        if broken:
+            raise RuntimeError(
+                f"{step}: rows with broken references (table, rowid, …): {broken[:10]}"
+            )
+
+
 def run_migrations_online() -> None:
     connection = config.attributes.get("connection")
     if connection is not None:
@@ -49,7 +87,7 @@ def run_migrations_online() -> None:
         with context.begin_transaction():
             context.run_migrations()
         return
-    with db.engine.connect() as connection:
+    with db.engine.connect() as connection, _sqlite_foreign_keys_off(connection):
         context.configure(connection=connection, target_metadata=db.metadata, **_configure_args())
         with context.begin_transaction():
             context.run_migrations()

@@ -5,11 +5,11 @@ from __future__ import annotations
 import datetime as dt
 import enum
 from decimal import Decimal
+from typing import TYPE_CHECKING
 
 from sqlalchemy import (
     JSON,
     CheckConstraint,
-    Date,
     ForeignKey,
     Numeric,
     String,
@@ -18,8 +18,11 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from core.db import Base, Tracked, UTCDateTime, created_at, intpk, str_short
+from core.db import Base, Tracked, created_at, intpk, str_short
 from core.enums import str_enum
+
+if TYPE_CHECKING:
+    from core.wards.models import Ward
 
 
 class ProducerKind(enum.StrEnum):
@@ -123,13 +126,15 @@ class Producer(Tracked, Base):
     verification_state: Mapped[VerificationState] = mapped_column(
         str_enum(VerificationState, "verification_state"), default=VerificationState.PENDING
     )
-    verified_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
+    verified_at: Mapped[dt.datetime | None]
     verified_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
     rejection_reason: Mapped[str] = mapped_column(String(500), default="")
 
-    ward = relationship("Ward", lazy="joined")
-    products = relationship("Product", back_populates="producer", order_by="Product.name")
-    sites = relationship("Site", back_populates="producer", order_by="Site.name")
+    ward: Mapped[Ward] = relationship(lazy="joined")
+    products: Mapped[list[Product]] = relationship(
+        back_populates="producer", order_by="Product.name"
+    )
+    sites: Mapped[list[Site]] = relationship(back_populates="producer", order_by="Site.name")
 
     @property
     def is_verified(self) -> bool:
@@ -161,8 +166,8 @@ class Product(Tracked, Base):
     ocop_stars: Mapped[int | None]
     ocop_certificate_no: Mapped[str] = mapped_column(String(60), default="")
     ocop_decision_no: Mapped[str] = mapped_column(String(60), default="")
-    ocop_valid_from: Mapped[dt.date | None] = mapped_column(Date)
-    ocop_valid_to: Mapped[dt.date | None] = mapped_column(Date)
+    ocop_valid_from: Mapped[dt.date | None]
+    ocop_valid_to: Mapped[dt.date | None]
     standards: Mapped[list] = mapped_column(JSON, default=list)
     ip_status: Mapped[IpStatus] = mapped_column(
         str_enum(IpStatus, "ip_status"), default=IpStatus.NONE
@@ -173,27 +178,28 @@ class Product(Tracked, Base):
         str_enum(PortalState, "portal_state"), default=PortalState.NOT_SUBMITTED
     )
     portal_reference: Mapped[str] = mapped_column(String(80), default="")
-    portal_state_on: Mapped[dt.date | None] = mapped_column(Date)
+    portal_state_on: Mapped[dt.date | None]
     review_state: Mapped[ReviewState] = mapped_column(
         str_enum(ReviewState, "review_state"), default=ReviewState.DRAFT
     )
-    submitted_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
-    reviewed_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
+    submitted_at: Mapped[dt.datetime | None]
+    reviewed_at: Mapped[dt.datetime | None]
     reviewed_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
     rejection_reason: Mapped[str] = mapped_column(String(500), default="")
     # Withdrawn (not deleted) once it has stamps or trace records: hidden from new work, kept for
     # the records that refer to it.
-    withdrawn_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
+    withdrawn_at: Mapped[dt.datetime | None]
 
-    producer = relationship(Producer, back_populates="products", lazy="joined")
-    images = relationship(
-        "ProductImage",
+    producer: Mapped[Producer] = relationship(back_populates="products", lazy="joined")
+    images: Mapped[list[ProductImage]] = relationship(
         back_populates="product",
         order_by="ProductImage.position",
         cascade="all, delete-orphan",
         lazy="selectin",
     )
-    batches = relationship("Batch", back_populates="product", order_by="Batch.lot_code.desc()")
+    batches: Mapped[list[Batch]] = relationship(
+        back_populates="product", order_by="Batch.lot_code.desc()"
+    )
 
     @property
     def is_published(self) -> bool:
@@ -229,7 +235,7 @@ class ProductImage(Base):
     alt: Mapped[str] = mapped_column(String(200), default="")
     created_at: Mapped[created_at]
 
-    product = relationship(Product, back_populates="images")
+    product: Mapped[Product] = relationship(back_populates="images")
 
 
 class Site(Tracked, Base):
@@ -256,10 +262,10 @@ class Site(Tracked, Base):
     area_ha: Mapped[Decimal | None] = mapped_column(Numeric(12, 4))
     crop_or_species: Mapped[str_short] = mapped_column(default="")
     certifications: Mapped[list] = mapped_column(JSON, default=list)
-    withdrawn_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
+    withdrawn_at: Mapped[dt.datetime | None]
 
-    producer = relationship(Producer, back_populates="sites", lazy="joined")
-    ward = relationship("Ward", lazy="joined")
+    producer: Mapped[Producer] = relationship(back_populates="sites", lazy="joined")
+    ward: Mapped[Ward] = relationship(lazy="joined")
 
     def __repr__(self) -> str:
         return f"<Site {self.id} {self.name!r}>"
@@ -286,18 +292,18 @@ class Batch(Tracked, Base):
     )
     # GS1 AI (10): up to 20 characters of GS1 character set 82.
     lot_code: Mapped[str] = mapped_column(String(20))
-    produced_on: Mapped[dt.date | None] = mapped_column(Date)
-    expires_on: Mapped[dt.date | None] = mapped_column(Date)
+    produced_on: Mapped[dt.date | None]
+    expires_on: Mapped[dt.date | None]
     quantity: Mapped[Decimal | None] = mapped_column(Numeric(14, 3))
     unit: Mapped[str] = mapped_column(String(20), default="kg")
     notes: Mapped[str] = mapped_column(Text, default="")
-    withdrawn_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
+    withdrawn_at: Mapped[dt.datetime | None]
     # A recall by the Department or the producer: every stamp of the batch says so to consumers.
-    recalled_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
+    recalled_at: Mapped[dt.datetime | None]
     recall_notice: Mapped[str] = mapped_column(String(300), default="", server_default="")
 
-    product = relationship(Product, back_populates="batches", lazy="joined")
-    site = relationship(Site, lazy="joined")
+    product: Mapped[Product] = relationship(back_populates="batches", lazy="joined")
+    site: Mapped[Site | None] = relationship(lazy="joined")
 
     def __repr__(self) -> str:
         return f"<Batch {self.lot_code}>"

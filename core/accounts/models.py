@@ -4,13 +4,18 @@ from __future__ import annotations
 
 import datetime as dt
 import enum
+from typing import TYPE_CHECKING
 
 from flask_login import UserMixin
-from sqlalchemy import Column, ForeignKey, Integer, String, Table, UniqueConstraint
+from sqlalchemy import Column, ForeignKey, String, Table, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from core.db import Base, UTCDateTime, created_at, intpk, utcnow
+from core.db import Base, bool_true, created_at, intpk, utcnow
 from core.enums import str_enum
+
+if TYPE_CHECKING:  # for type checkers only: core does not import a domain at run time
+    from core.wards.models import Ward
+    from traceability.models import Producer
 
 
 class Role(enum.StrEnum):
@@ -40,16 +45,18 @@ class User(UserMixin, Base):
     producer_id: Mapped[int | None] = mapped_column(
         ForeignKey("producers.id", ondelete="CASCADE", use_alter=True), index=True
     )
-    is_active: Mapped[bool] = mapped_column(default=True)
+    is_active: Mapped[bool_true]
     # Raised on logout, password change and deactivation: every earlier session cookie carries the
     # old number and is refused (core.web.load_user).
-    session_version: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    session_version: Mapped[int] = mapped_column(default=0, server_default="0")
     locale: Mapped[str | None] = mapped_column(String(5))
     created_at: Mapped[created_at]
     last_login_at: Mapped[dt.datetime | None]
 
-    producer = relationship("Producer", foreign_keys=[producer_id], lazy="joined")
-    wards = relationship("Ward", secondary=officer_wards, lazy="selectin", order_by="Ward.code")
+    producer: Mapped[Producer | None] = relationship(foreign_keys=[producer_id], lazy="joined")
+    wards: Mapped[list[Ward]] = relationship(
+        secondary=officer_wards, lazy="selectin", order_by="Ward.code"
+    )
 
     def get_id(self) -> str:
         """What Flask-Login keeps in the session and remember cookies: "id:session_version"."""
@@ -79,11 +86,11 @@ class ApiToken(Base):
     token_prefix: Mapped[str] = mapped_column(String(12))
     token_hash: Mapped[str] = mapped_column(String(64))
     created_at: Mapped[created_at]
-    expires_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
-    last_used_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
-    revoked_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
+    expires_at: Mapped[dt.datetime | None]
+    last_used_at: Mapped[dt.datetime | None]
+    revoked_at: Mapped[dt.datetime | None]
 
-    user = relationship(User, lazy="joined")
+    user: Mapped[User] = relationship(lazy="joined")
 
     @property
     def is_usable(self) -> bool:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import enum
 
-from sqlalchemy import Date, ForeignKey, String, UniqueConstraint
+from sqlalchemy import ForeignKey, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from core.db import Base, Tracked
@@ -40,10 +40,9 @@ class Ward(Tracked, Base):
     rollout_phase: Mapped[RolloutPhase] = mapped_column(
         str_enum(RolloutPhase, "rollout_phase"), default=RolloutPhase.NOT_PLANNED
     )
-    rollout_started_on: Mapped[dt.date | None] = mapped_column(Date)
+    rollout_started_on: Mapped[dt.date | None]
 
-    statuses = relationship(
-        "WardStatus",
+    statuses: Mapped[list[WardStatus]] = relationship(
         order_by="WardStatus.valid_from",
         lazy="selectin",
         cascade="all, delete-orphan",
@@ -92,9 +91,9 @@ class WardStatus(Base):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     ward_code: Mapped[str] = mapped_column(ForeignKey("wards.code", ondelete="CASCADE"))
-    valid_from: Mapped[dt.date] = mapped_column(Date)
+    valid_from: Mapped[dt.date]
     name: Mapped[str] = mapped_column(String(80))
     kind: Mapped[WardKind] = mapped_column(str_enum(WardKind, "ward_kind"))
     legal_basis: Mapped[str] = mapped_column(String(200), default="")
 
-    ward = relationship(Ward, back_populates="statuses")
+    ward: Mapped[Ward] = relationship(back_populates="statuses")

@@ -9,12 +9,11 @@ from __future__ import annotations
 
 import datetime as dt
 import enum
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 from sqlalchemy import (
     JSON,
     BigInteger,
-    Boolean,
     CheckConstraint,
     ForeignKey,
     Index,
@@ -25,8 +24,12 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from core.db import Base, Tracked, UTCDateTime, created_at, intpk, user_fk
+from core.db import Base, Tracked, bool_false, created_at, intpk, user_fk
 from core.enums import str_enum
+
+if TYPE_CHECKING:
+    from core.accounts.models import User
+    from traceability.models import Batch, Product
 
 # Scans grow without bound: 64-bit keys on PostgreSQL (SQLite's rowid is already 64-bit).
 bigpk = Annotated[
@@ -102,23 +105,23 @@ class StampOrder(Tracked, Base):
     )
     product_id: Mapped[int] = mapped_column(ForeignKey("products.id", ondelete="RESTRICT"))
     batch_id: Mapped[int] = mapped_column(ForeignKey("batches.id", ondelete="RESTRICT"), index=True)
-    quantity: Mapped[int] = mapped_column(Integer)
-    activation_required: Mapped[bool] = mapped_column(Boolean, default=False)
+    quantity: Mapped[int]
+    activation_required: Mapped[bool_false]
     # The print layout chosen by the producer: kind, rows, cols, size_mm, show_caption.
     layout: Mapped[dict] = mapped_column(JSON, default=dict)
     note: Mapped[str] = mapped_column(String(200), default="")
     render_state: Mapped[RenderState] = mapped_column(
         str_enum(RenderState, "render_state"), default=RenderState.PENDING
     )
-    rendered_count: Mapped[int] = mapped_column(Integer, default=0)
+    rendered_count: Mapped[int] = mapped_column(default=0)
     render_error: Mapped[str] = mapped_column(String(500), default="")
-    render_started_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
-    rendered_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
+    render_started_at: Mapped[dt.datetime | None]
+    rendered_at: Mapped[dt.datetime | None]
     # The PDF's file name under STAMP_FOLDER once rendered.
     pdf_key: Mapped[str | None] = mapped_column(String(80))
 
-    product = relationship("Product", lazy="joined")
-    batch = relationship("Batch", lazy="joined")
+    product: Mapped[Product] = relationship(lazy="joined")
+    batch: Mapped[Batch] = relationship(lazy="joined")
 
     def __repr__(self) -> str:
         return f"<StampOrder {self.id} x{self.quantity}>"
@@ -143,23 +146,23 @@ class Stamp(Base):
         ForeignKey("producers.id", ondelete="CASCADE"), index=True
     )
     batch_id: Mapped[int] = mapped_column(ForeignKey("batches.id", ondelete="RESTRICT"), index=True)
-    seq: Mapped[int] = mapped_column(Integer)
+    seq: Mapped[int]
     gtin: Mapped[str] = mapped_column(String(14))
     serial: Mapped[str] = mapped_column(String(20))
     state: Mapped[StampState] = mapped_column(
         str_enum(StampState, "stamp_state"), default=StampState.ACTIVE
     )
-    activated_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
-    voided_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
+    activated_at: Mapped[dt.datetime | None]
+    voided_at: Mapped[dt.datetime | None]
     void_reason: Mapped[str] = mapped_column(String(200), default="")
     # Set when the Department confirms a counterfeit report about this stamp.
-    flagged: Mapped[bool] = mapped_column(Boolean, default=False)
-    scan_count: Mapped[int] = mapped_column(Integer, default=0)
-    first_scan_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
-    last_scan_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
+    flagged: Mapped[bool_false]
+    scan_count: Mapped[int] = mapped_column(default=0)
+    first_scan_at: Mapped[dt.datetime | None]
+    last_scan_at: Mapped[dt.datetime | None]
 
-    order = relationship(StampOrder)
-    batch = relationship("Batch")
+    order: Mapped[StampOrder] = relationship()
+    batch: Mapped[Batch] = relationship()
 
     def __repr__(self) -> str:
         return f"<Stamp {self.gtin}/{self.serial}>"
@@ -194,7 +197,7 @@ class Scan(Base):
     # Coarse place (about 11 km), only after the consumer agreed to share it.
     lat: Mapped[float | None]
     lon: Mapped[float | None]
-    place_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
+    place_at: Mapped[dt.datetime | None]
 
 
 class CounterfeitReport(Base):
@@ -226,7 +229,7 @@ class CounterfeitReport(Base):
     )
     staff_note: Mapped[str] = mapped_column(Text, default="")
     handled_by_id: Mapped[user_fk]
-    handled_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
+    handled_at: Mapped[dt.datetime | None]
 
-    stamp = relationship(Stamp)
-    handled_by = relationship("User")
+    stamp: Mapped[Stamp | None] = relationship()
+    handled_by: Mapped[User | None] = relationship()
