@@ -32,11 +32,24 @@ CSRF_FIELD = re.compile(
 )
 
 
+def in_ci() -> bool:
+    """Is this run CI's (CI=true)? There, what a test needs must be there: no silent skips."""
+    return os.environ.get("CI", "").strip().lower() not in ("", "0", "false", "no")
+
+
+def missing_shared(what: Path, meaning: str = "the team's shared data is not beside the project"):
+    """Skip a test whose ../shared input is absent; fail instead under CI=true."""
+    message = f"{what} not found: {meaning}"
+    if in_ci():
+        pytest.fail(f"{message}; CI must check out ../shared")
+    pytest.skip(message)
+
+
 def shared_path(*parts: str) -> Path:
-    """A file under ../shared, or skip the test saying what is missing."""
+    """A file under ../shared, or skip the test saying what is missing (fail under CI=true)."""
     path = SHARED.joinpath(*parts)
     if not path.exists():
-        pytest.skip(f"{path} not found: the team's shared data is not beside the project")
+        missing_shared(path)
     return path
 
 

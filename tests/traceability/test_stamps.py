@@ -159,8 +159,12 @@ def test_an_order_that_keeps_clashing_fails_whole(world, monkeypatch):
 
 
 @pytest.mark.no_db_isolation
-def test_concurrent_orders_never_share_a_serial(fresh_database, tmp_path):
-    """Ten producers' staff press "order" at once for the same GTIN: ten whole orders."""
+def test_concurrent_orders_never_share_a_serial(fresh_database, tmp_path, monkeypatch):
+    """Ten producers' staff press "order" at once for the same GTIN: ten whole orders.
+
+    Random 64-bit serials would never clash, so every order's first draw is the same: one order
+    takes those serials and each of the nine others must see the clash and redraw.
+    """
     app = make_test_app(fresh_database(), tmp_path)
     from flask_migrate import upgrade
 
@@ -176,6 +180,19 @@ def test_concurrent_orders_never_share_a_serial(fresh_database, tmp_path):
         batch_id, owner_id = batch.id, owner.id
         db.session.remove()
 
+    real_new_serials = services.new_serials
+    shared = real_new_serials(2000)
+    drawn = threading.local()
+    redraws = []
+
+    def overlapping_serials(count):
+        if not getattr(drawn, "first", False):
+            drawn.first = True
+            return list(shared)
+        redraws.append(count)
+        return real_new_serials(count)
+
+    monkeypatch.setattr(services, "new_serials", overlapping_serials)
     barrier = threading.Barrier(10)
     errors = []
 
@@ -210,6 +227,7 @@ def test_concurrent_orders_never_share_a_serial(fresh_database, tmp_path):
         db.session.remove()
         db.engine.dispose()
     assert (orders, total, distinct) == (10, 20_000, 20_000)
+    assert redraws == [2000] * 9  # the shared draw clashed for all but the first order
 
 
 # --- lifecycle -----------------------------------------------------------------------------
