@@ -77,6 +77,9 @@ def defaults(instance_path: str) -> dict:
         "MAX_JSON_DEPTH": 32,
         "MAX_IMAGE_BYTES": 8 * 1024 * 1024,
         "MAX_IMAGE_PIXELS": 40_000_000,
+        # PNG and WebP cannot be decoded at a reduced scale as JPEG can: each pixel costs 3-4 bytes
+        # of a worker's memory, so they are held to less (16 MP: about 64 MB at most).
+        "MAX_FULL_DECODE_PIXELS": 16_000_000,
         # Photos sent anonymously with a counterfeit report: a phone photo is about 12 MP.
         "MAX_REPORT_IMAGE_PIXELS": 16_000_000,
         "SESSION_COOKIE_HTTPONLY": True,

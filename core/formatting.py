@@ -96,3 +96,10 @@ def datetime_filter(value: dt.datetime | None) -> str:
     from flask_babel import get_timezone
 
     return format_datetime(value, _locale(), tzinfo=get_timezone())
+
+
+def number_in_message(value) -> str:
+    """A number for a message, in the current locale (the request's; Vietnamese elsewhere)."""
+    from flask_babel import get_locale
+
+    return format_number(value, str(get_locale() or "vi"))

@@ -11,6 +11,7 @@ from sqlalchemy import select
 
 from core.accounts import services as accounts
 from core.accounts.models import Role, User
+from core.db import province_today
 from core.extensions import db
 from core.wards.models import RolloutPhase, Ward
 from traceability import services
@@ -351,6 +352,17 @@ DEMO_FAKE_REPORT = {
 }
 
 
+# The demo's dates are written as of this day. Loaded later, every batch date moves forward by
+# as much, so the pomelo stamps stay fresh and the June rambutan and the expired batch stay expired,
+# whenever a newcomer runs `make run`.
+DEMO_WRITTEN_ON = dt.date(2026, 12, 1)
+
+
+def demo_day(day: dt.date) -> dt.date:
+    """A date of the demo data, moved to the day the demo is loaded."""
+    return day + max(dt.timedelta(0), province_today() - DEMO_WRITTEN_ON)
+
+
 def shelf_life(product) -> int:
     """Fresh fruit keeps for weeks; roasted nuts, pepper and coffee for a year."""
     return 45 if product.name.startswith(FRESH_FRUIT) else 365
@@ -388,7 +400,8 @@ def load_demo() -> bool:
             spec["gtin"] = gtin(entry["producer"]["gs1_company_prefix"], spec.pop("item"))
             product = services.create_product(producer, spec, user)
             made = []
-            for lot, day, quantity in batches:
+            for lot, written_day, quantity in batches:
+                day = demo_day(written_day)
                 made.append(
                     services.create_batch(
                         {
@@ -443,13 +456,14 @@ def _load_bad_news(staff: User) -> None:
     order = db.session.scalars(select(StampOrder).order_by(StampOrder.id).limit(1)).one()
     product = order.product
     owner = db.session.scalars(select(User).where(User.producer_id == order.producer_id)).first()
+    produced_on = demo_day(DEMO_EXPIRED_BATCH["produced_on"])
     expired = services.create_batch(
         {
             **DEMO_EXPIRED_BATCH,
+            "produced_on": produced_on,
             "product_id": product.id,
             "site_id": order.batch.site_id,
-            "expires_on": DEMO_EXPIRED_BATCH["produced_on"]
-            + dt.timedelta(days=shelf_life(product)),
+            "expires_on": produced_on + dt.timedelta(days=shelf_life(product)),
             "unit": "kg",
         },
         owner,

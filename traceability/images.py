@@ -86,6 +86,15 @@ def decode_image(
             width, height = probe.size
             if width * height > max_pixels:
                 _too_many_pixels(max_pixels)
+            full_decode = current_app.config["MAX_FULL_DECODE_PIXELS"]
+            if probe.format != "JPEG" and width * height > full_decode:
+                _fail(
+                    _l(
+                        "PNG and WebP photos must be under %(mp)d megapixels: save this photo as "
+                        "a JPEG, or make it smaller.",
+                        mp=full_decode // 1_000_000,
+                    )
+                )
             probe.verify()
             image = Image.open(io.BytesIO(data))
             if box is not None:

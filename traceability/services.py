@@ -14,7 +14,7 @@ from sqlalchemy import exists, func, select
 from core import access, audit, formatting
 from core.accounts import services as accounts
 from core.accounts.models import Role, User
-from core.db import utcnow
+from core.db import province_today, utcnow
 from core.errors import Conflict, FieldErrors, Forbidden
 from core.extensions import db
 from core.wards.models import Ward
@@ -107,9 +107,13 @@ def _decimal(minimum=None, maximum=None):
         if not number.is_finite():
             raise FieldError(_l("Enter a number."))
         if minimum is not None and number < minimum:
-            raise FieldError(_l("Enter a number of at least %(n)s.", n=minimum))
+            raise FieldError(
+                _l("Enter a number of at least %(n)s.", n=formatting.number_in_message(minimum))
+            )
         if maximum is not None and number > maximum:
-            raise FieldError(_l("Enter a number of at most %(n)s.", n=maximum))
+            raise FieldError(
+                _l("Enter a number of at most %(n)s.", n=formatting.number_in_message(maximum))
+            )
         return number
 
     return clean
@@ -472,7 +476,7 @@ def _check_product(product: Product, errors: FieldErrors) -> None:
 
 def product_warnings(product: Product, today: dt.date | None = None) -> list:
     """What a producer should know about a product that is not an error."""
-    today = today or dt.date.today()
+    today = today or province_today()
     warnings = list(rules.gtin_warnings(product.gtin)) if product.gtin else []
     if product.gtin and product.producer is not None:
         warnings += rules.company_prefix_warnings(product.gtin, product.producer.gs1_company_prefix)
@@ -644,13 +648,13 @@ def set_portal_status(
         errors.add("portal_reference", _l("Enter the portal's reference for a listed product."))
     if len(reference) > 80:
         errors.add("portal_reference", _l("Use at most %(n)d characters.", n=80))
-    if on is not None and on > dt.date.today():
+    if on is not None and on > province_today():
         errors.add("portal_state_on", _l("The date cannot be in the future."))
     errors.raise_if_any()
     before = [product.portal_state.value, product.portal_reference]
     product.portal_state = state
     product.portal_reference = reference
-    product.portal_state_on = on or dt.date.today()
+    product.portal_state_on = on or province_today()
     _stamp(product, actor)
     audit.record(actor, "product.portal", product, before=before, after=[state.value, reference])
     return product
@@ -760,7 +764,7 @@ def _own_site(producer_id: int | None, current: int | None = None):
 def _check_batch(batch: Batch, errors: FieldErrors) -> None:
     if batch.produced_on and batch.expires_on and batch.expires_on < batch.produced_on:
         errors.add("expires_on", _l("The expiry date cannot be before the production date."))
-    if batch.produced_on and batch.produced_on > dt.date.today() + dt.timedelta(days=1):
+    if batch.produced_on and batch.produced_on > province_today() + dt.timedelta(days=1):
         errors.add("produced_on", _l("The production date cannot be in the future."))
     if batch.lot_code and "lot_code" not in errors.errors and batch.product_id:
         clash = select(Batch.id).where(

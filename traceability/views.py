@@ -29,6 +29,7 @@ from core.db import utcnow
 from core.errors import DomainError, Forbidden, ValidationFailed
 from core.extensions import csrf, db, limiter
 from core.forms import attach_errors
+from core.pagination import paginate
 from core.wards.models import Ward
 from traceability import forms, images, rules, services
 from traceability.models import (
@@ -46,8 +47,6 @@ from traceability.stamps import services as stamp_services
 bp = Blueprint("registry", __name__)
 staff_bp = Blueprint("staff", __name__, url_prefix="/staff")
 media_bp = Blueprint("media", __name__, url_prefix="/media")
-
-PAGE_SIZE = 50
 
 
 def _ward_choices() -> list[tuple[str, str]]:
@@ -79,14 +78,6 @@ def _save(form, action, success_message: str):
 def _flash_warnings(product: Product) -> None:
     for warning in services.product_warnings(product):
         flash(str(warning), "warning")
-
-
-def _page() -> int:
-    return max(1, request.args.get("page", 1, type=int))
-
-
-def _paginate(stmt):
-    return db.paginate(stmt, page=_page(), per_page=PAGE_SIZE, error_out=False)
 
 
 def _show_withdrawn() -> bool:
@@ -277,7 +268,7 @@ def products():
         stmt = stmt.where(Product.review_state == ReviewState(state))
     return render_template(
         "registry/products.html",
-        page=_paginate(stmt),
+        page=paginate(stmt),
         q=q,
         state=state,
         show_withdrawn=_show_withdrawn(),
@@ -452,7 +443,7 @@ def product_image_delete(product_id: int, image_id: int):
 def sites():
     stmt = _unless_withdrawn(access.visible(Site, current_user).order_by(Site.name), Site)
     return render_template(
-        "registry/sites.html", page=_paginate(stmt), show_withdrawn=_show_withdrawn()
+        "registry/sites.html", page=paginate(stmt), show_withdrawn=_show_withdrawn()
     )
 
 
@@ -572,7 +563,7 @@ def batches():
         stmt = stmt.where(Batch.product_id == product_id)
     return render_template(
         "registry/batches.html",
-        page=_paginate(stmt),
+        page=paginate(stmt),
         show_withdrawn=_show_withdrawn(),
         today=stamp_services.province_date(utcnow()),
     )
@@ -738,7 +729,7 @@ def producers():
     ward = request.args.get("ward")
     if ward:
         stmt = stmt.where(Producer.ward_code == ward)
-    return render_template("staff/producers.html", page=_paginate(stmt), state=state)
+    return render_template("staff/producers.html", page=paginate(stmt), state=state)
 
 
 @staff_bp.get("/producers/<int:producer_id>")

@@ -124,9 +124,16 @@ def test_a_large_jpeg_product_photo_is_decoded_at_a_fraction_of_its_size(picture
     assert result["mb"] < 80, result
 
 
-def test_a_large_png_product_photo_is_decoded_once_and_reduced(pictures, tmp_path):
-    """PNG has no draft mode: one full decode (4 bytes a pixel, 151 MB) and a half-size copy
-    (it took 303 MB before: the picture was copied at full size twice)."""
+def test_a_large_png_product_photo_is_refused_before_decoding(pictures, tmp_path):
+    """PNG has no draft mode: a 40 MP one would be decoded in full (151 MB, 303 MB before).
+    Above 16 MP only JPEG, which is decoded at a fraction of its size, is taken."""
     result = measure("product", pictures["png"], tmp_path)
+    assert result["outcome"].startswith("refused"), result
+    assert "JPEG" in result["outcome"], result
+    assert result["mb"] < 20, result
+
+
+def test_a_16_megapixel_png_product_photo_stays_under_100_mb(pictures, tmp_path):
+    result = measure("product", pictures["phone_png"], tmp_path)
     assert result == {**result, "outcome": "decoded", "size": [1280, 1280]}
-    assert result["mb"] < 240, result
+    assert result["mb"] < 100, result

@@ -193,7 +193,7 @@ def test_a_large_sideways_photo_is_reduced_once_upright_to_the_largest_variant(p
 
 def test_report_photos_have_a_lower_pixel_limit_than_product_photos(app_ctx):
     out = io.BytesIO()
-    Image.new("RGB", (5000, 4000)).save(out, "PNG")  # 20 megapixels: fine for a product
+    Image.new("RGB", (5000, 4000)).save(out, "JPEG")  # 20 megapixels: fine for a product
     data = out.getvalue()
     assert images.decode_image(data, box=images.PRODUCT_BOX).size == (1280, 1024)
     with pytest.raises(ValidationFailed) as exc, __import__("flask_babel").force_locale("en"):

@@ -8,6 +8,7 @@ from sqlalchemy import func, select
 
 from core.accounts.models import User
 from core.audit import AuditEntry
+from core.db import province_today
 from core.errors import Conflict, Forbidden, ValidationFailed
 from core.extensions import db
 from tests import factories
@@ -292,7 +293,9 @@ def test_a_listed_product_needs_the_portal_reference(make):
     services.set_portal_status(
         product, state=PortalState.LISTED, reference="TXNG-1", on=None, actor=staff
     )
-    assert product.portal_state is PortalState.LISTED and product.portal_state_on == dt.date.today()
+    assert (
+        product.portal_state is PortalState.LISTED and product.portal_state_on == province_today()
+    )
     with pytest.raises(Forbidden):
         services.set_portal_status(
             product, state=PortalState.REJECTED, reference="", on=None, actor=owner

@@ -154,8 +154,8 @@ def test_the_order_page_refreshes_itself_while_the_pdf_is_prepared(client, shop)
 @pytest.mark.parametrize(
     ("change", "field", "message"),
     [
-        ({"quantity": "0"}, "quantity", "Enter how many stamps to print, from 1 to 100000."),
-        ({"quantity": "100001"}, "quantity", "Enter how many stamps to print, from 1 to 100000."),
+        ({"quantity": "0"}, "quantity", "Enter how many stamps to print, from 1 to 100,000."),
+        ({"quantity": "100001"}, "quantity", "Enter how many stamps to print, from 1 to 100,000."),
         ({"quantity": ""}, "quantity", "Enter how many stamps to print"),
         ({"size_mm": "50"}, "size_mm", "Choose a stamp size from 15 to 40 mm."),
         ({"rows": "12"}, "rows", "At most"),
@@ -407,7 +407,10 @@ def test_the_scans_page_counts_verdicts_places_and_suspicious_stamps(client, sho
     assert verdicts["Genuine, scanned before"] == "1"
     assert verdicts["Suspicious"] == "1"
     assert verdicts["Not issued by us"] == "2"
-    assert ">10.9, 106.8</a></td><td>2</td>" in page  # the coarse cell shared twice
+    assert ">10.9; 106.8</a></td><td>2</td>" in page  # the coarse cell shared twice
+    assert ">10,9; 106,8</a>" in html(
+        client.get("/stamps/scans", headers={"Accept-Language": "vi"})
+    )
     assert "<td>Android</td><td>5</td>" in page
     assert second.serial in page and "scanned before it was released" in page
     assert first.serial not in page  # genuine scans are not listed as suspicious

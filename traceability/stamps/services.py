@@ -18,10 +18,9 @@ import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from flask import current_app, has_app_context
-from flask_babel import force_locale, get_locale, gettext
+from flask_babel import force_locale, gettext
 from flask_babel import lazy_gettext as _l
 from itsdangerous import BadSignature, URLSafeSerializer
 from sqlalchemy import bindparam, event, func, insert, select, true, update
@@ -30,10 +29,10 @@ from sqlalchemy.orm import Session
 
 from core import access, audit, csvsafe
 from core.accounts.models import User
-from core.db import utcnow
+from core.db import PROVINCE_TZ, utcnow
 from core.errors import Conflict, FieldErrors, NotFound
 from core.extensions import db
-from core.formatting import format_number
+from core.formatting import format_number, number_in_message
 from core.wards.models import Ward
 from traceability.gs1.digital_link import uri_escape
 from traceability.gs1.gtin import GtinError, normalise_gtin
@@ -181,13 +180,14 @@ def _clean_layout(data: dict, errors: FieldErrors) -> dict:
 
 def _quantity(value, errors: FieldErrors) -> int | None:
     limit = current_app.config["STAMP_ORDER_MAX"]
+    wanted = _l("Enter how many stamps to print, from 1 to %(n)s.", n=_number(limit))
     try:
         quantity = int(value)
     except (TypeError, ValueError):
-        errors.add("quantity", _l("Enter how many stamps to print, from 1 to %(n)s.", n=limit))
+        errors.add("quantity", wanted)
         return None
     if not 1 <= quantity <= limit:
-        errors.add("quantity", _l("Enter how many stamps to print, from 1 to %(n)s.", n=limit))
+        errors.add("quantity", wanted)
         return None
     return quantity
 
@@ -431,7 +431,7 @@ def order_csv(order: StampOrder) -> Iterator[str]:
 
 def _number(value: int) -> str:
     """A number for a message, as the reader writes it (1.500 in Vietnamese)."""
-    return format_number(value, str(get_locale() or "vi"))
+    return number_in_message(value)
 
 
 def _blank(value) -> bool:
@@ -931,7 +931,6 @@ class Resolution:
     expires_in: int | None = None
 
 
-PROVINCE_TZ = ZoneInfo("Asia/Ho_Chi_Minh")
 # A batch this close to its use-by date says when it expires, in the verdict itself.
 EXPIRY_SOON_DAYS = 7
 _STANDING_ORDER = {standing: rank for rank, standing in enumerate(Standing)}

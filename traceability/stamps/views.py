@@ -32,6 +32,7 @@ from core.errors import Conflict, DomainError, NotFound, ValidationFailed
 from core.extensions import db
 from core.formatting import format_number
 from core.forms import attach_errors
+from core.pagination import paginate
 from core.web import stream_in_app_context
 from traceability.models import Batch, Producer, ReviewState
 from traceability.stamps import forms, jobs, render, services, stats
@@ -48,7 +49,6 @@ from traceability.stamps.models import (
 bp = Blueprint("stamps", __name__)
 staff_bp = Blueprint("stamp_staff", __name__, url_prefix="/staff")
 
-PAGE_SIZE = 50
 SCAN_PERIODS = (7, 30, 90)
 PNG_SIZE_PX = 600
 
@@ -58,14 +58,6 @@ ACTION_LABELS = {
     "stamps.void": _l("stamps voided"),
     "counterfeit_report.state": _l("status changed"),
 }
-
-
-def _page() -> int:
-    return max(1, request.args.get("page", 1, type=int))
-
-
-def _paginate(stmt):
-    return db.paginate(stmt, page=_page(), per_page=PAGE_SIZE, error_out=False)
 
 
 @bp.app_context_processor
@@ -213,7 +205,7 @@ def order_preview(batch_id: int):
 def orders():
     stmt = access.visible(StampOrder, current_user).order_by(StampOrder.id.desc())
     producers = {}
-    page = _paginate(stmt)
+    page = paginate(stmt)
     if current_user.is_staff and page.items:
         ids = {o.producer_id for o in page.items}
         producers = {
@@ -256,7 +248,7 @@ def order_detail(order_id: int):
             "stamps/order_detail.html",
             order=order,
             producer=db.session.get(Producer, order.producer_id),
-            page=_paginate(_stamps_of(order)),
+            page=paginate(_stamps_of(order)),
             counts=counts,
             history=history,
             in_progress=in_progress,
@@ -508,7 +500,7 @@ def reports():
         stmt = stmt.where(CounterfeitReport.state == ReportState(state))
     else:
         state = None
-    page = _paginate(stmt)
+    page = paginate(stmt)
     ids = {r.producer_id for r in page.items if r.producer_id}
     producers = {p.id: p for p in db.session.scalars(select(Producer).where(Producer.id.in_(ids)))}
     return render_template(
