@@ -256,11 +256,12 @@ class CounterfeitReports(MethodView):
     @blp.paginate()
     def get(self, query, pagination_parameters):
         """List the counterfeit reports you may see (a producer: those about its products)"""
-        stmt = access.visible(CounterfeitReport, current_api_user()).order_by(CounterfeitReport.id)
+        user = current_api_user()
+        stmt = access.visible(CounterfeitReport, user).order_by(CounterfeitReport.id)
         for field in ("state", "producer_id", "stamp_id"):
             if field in query:
                 stmt = stmt.where(getattr(CounterfeitReport, field) == query[field])
-        return paginate_select(stmt, pagination_parameters)
+        return [access.for_viewer(r, user) for r in paginate_select(stmt, pagination_parameters)]
 
 
 @blp.route("/counterfeit-reports/<int:report_id>")
@@ -268,7 +269,8 @@ class CounterfeitReportById(MethodView):
     @blp.response(200, ReportOut)
     def get(self, report_id):
         """Read a counterfeit report"""
-        return access.get_for_read(CounterfeitReport, report_id, current_api_user())
+        user = current_api_user()
+        return access.for_viewer(access.get_for_read(CounterfeitReport, report_id, user), user)
 
     @blp.arguments(ReportStateIn)
     @blp.response(200, ReportOut)
@@ -278,4 +280,4 @@ class CounterfeitReportById(MethodView):
         report = access.get_for_read(CounterfeitReport, report_id, user)
         services.change_report_state(report, data["state"], data["note"], user)
         commit()
-        return report
+        return access.for_viewer(report, user)

@@ -3,6 +3,10 @@
 Every owned model names the column that holds its producer's id (`owner_column`). Staff and
 admins see every row; a producer account sees only rows of its own producer; officers and others
 see none of the registry. Views and API resources load owned rows only through these functions.
+
+A model may also name fields that only staff read (`staff_only_fields`, e.g. the contact a
+consumer left with a counterfeit report): resources pass rows through `for_viewer` before they
+dump them, so no schema decides who sees what.
 """
 
 from __future__ import annotations
@@ -13,6 +17,24 @@ from sqlalchemy import Select, select
 from core.accounts.models import Role, User
 from core.errors import Forbidden, NotFound
 from core.extensions import db
+
+
+class _StaffFieldsHidden:
+    """A row as a non-staff viewer may see it: its staff-only fields read as None."""
+
+    __slots__ = ("_hidden", "_row")
+
+    def __init__(self, row, hidden: tuple[str, ...]):
+        self._row, self._hidden = row, hidden
+
+    def __getattr__(self, name: str):
+        return None if name in self._hidden else getattr(self._row, name)
+
+
+def for_viewer(row, user: User):
+    """The row as this user may see it (staff: all of it)."""
+    hidden = getattr(row, "staff_only_fields", ())
+    return row if user.is_staff or not hidden else _StaffFieldsHidden(row, hidden)
 
 
 def owner_of(obj) -> int:

@@ -346,7 +346,10 @@ def test_counterfeit_reports_workflow(client, make):
     assert "client_hash" not in listed[0]
     assert listed[0]["contact"] is None  # the consumer's contact is for the Department only
     assert client.get(url, headers=as_staff).get_json()["contact"] == "0909"
-    assert client.get(url, headers=as_owner).get_json()["stamp_id"] == stamp.id
+    own = client.get(url, headers=as_owner).get_json()
+    assert own["stamp_id"] == stamp.id and own["contact"] is None
+    staff_list = client.get("/api/v1/counterfeit-reports/", headers=as_staff).get_json()
+    assert staff_list[0]["contact"] == "0909"
     refused = client.patch(url, headers=as_owner, json={"state": "dismissed"})
     assert refused.status_code == 403
 

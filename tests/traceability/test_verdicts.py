@@ -125,6 +125,25 @@ def test_an_expired_batch_says_so_in_the_verdict_box(client, app_ctx):
     assert (scan.verdict, scan.reason) == (Verdict.GENUINE, "expired")
 
 
+def test_scan_statistics_count_the_expired_batch_warnings_the_page_gave(client, app_ctx):
+    made = Stamped(
+        produced_on=TODAY - dt.timedelta(days=60), expires_on=TODAY - dt.timedelta(days=5)
+    )
+    page(client, made.path)
+    page(client, made.path)
+    raw = factories.token(made.owner)
+    db.session.commit()
+    api = client.get("/api/v1/scans/stats", headers={"Authorization": f"Bearer {raw}"})
+    assert api.get_json()["batch_warnings"] == {"recalled": 0, "expired": 2}
+    client.login(made.owner.email, factories.PASSWORD)
+    html = client.get("/stamps/scans", headers={"Accept-Language": "en"}).get_data(as_text=True)
+    assert (
+        "Of the genuine scans above, the page warned: the batch was past its use-by date</td>"
+        "<td>2</td>"
+    ) in html
+    assert "the batch was recalled</td><td>0</td>" in html
+
+
 def test_no_stamps_are_ordered_for_a_batch_past_its_use_by_date(client, app_ctx):
     producer, owner = factories.producer()
     product = factories.published_product(producer, owner)

@@ -53,6 +53,9 @@ REASON_LABELS = {
     "serial": _l("unknown serial"),
     "lot": _l("unknown lot"),
     "gtin": _l("unknown product"),
+    "other_lot": _l("a serial of this product under another lot"),
+    "expired": _l("the batch was past its use-by date"),
+    "recalled": _l("the batch was recalled"),
 }
 REPORT_STATE_LABELS = {
     ReportState.NEW: _l("New"),

@@ -202,6 +202,8 @@ class Scan(Base):
 
 class CounterfeitReport(Base):
     owner_column = "producer_id"
+    # The consumer gave it for the Department to answer (Decree 13/2023): never to producers.
+    staff_only_fields = ("contact",)
     __tablename__ = "counterfeit_reports"
     __table_args__ = (Index("ix_counterfeit_reports_state_id", "state", "id"),)
 

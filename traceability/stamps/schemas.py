@@ -5,7 +5,7 @@ layout, stamp ranges, report workflow) are in `traceability.stamps.services`, sh
 Scans and reports never show the client hash: it is for rate rules, not for readers.
 """
 
-from flask import g, url_for
+from flask import url_for
 from marshmallow import Schema, fields
 from marshmallow.validate import Length, OneOf
 
@@ -191,6 +191,14 @@ class PlaceCount(Schema):
 class ScanStatsOut(Schema):
     total = fields.Integer()
     by_verdict = fields.Dict(keys=fields.String(), values=fields.Integer())
+    batch_warnings = fields.Dict(
+        keys=fields.String(),
+        values=fields.Integer(),
+        metadata={
+            "description": "Scans whose page warned that the batch was recalled or past its "
+            "use-by date (their verdict is still the stamp's: genuine or scanned before)"
+        },
+    )
     per_day = fields.List(fields.Nested(DayCount))
     by_client_family = fields.Dict(keys=fields.String(), values=fields.Integer())
     by_place = fields.List(
@@ -220,9 +228,7 @@ class ReportOut(Schema):
     verdict = fields.Enum(Verdict, by_value=True, allow_none=True)
     message = fields.String()
     where_bought = fields.String()
-    # The consumer gave it for the Department to answer: not shown to producers (Decree 13/2023).
-    contact = fields.Method(
-        "_contact",
+    contact = fields.String(
         allow_none=True,
         metadata={"description": "Consumer's phone or e-mail; staff only, null for producers"},
     )
@@ -233,10 +239,6 @@ class ReportOut(Schema):
     staff_note = fields.String()
     handled_by_id = fields.Integer(allow_none=True)
     handled_at = fields.AwareDateTime(allow_none=True)
-
-    def _contact(self, report) -> str | None:
-        viewer = g.get("api_user")
-        return report.contact if viewer is not None and viewer.is_staff else None
 
 
 class ReportQuery(Schema):

@@ -89,6 +89,22 @@ def by_verdict(scans: Select) -> dict[Verdict, int]:
     return {Verdict(v): n for v, n in db.session.execute(stmt.order_by(None))}
 
 
+# Scans whose stored verdict is the stamp's (genuine, scanned before) while the page warned in
+# red about the batch: the reason says what it warned of.
+BATCH_WARNINGS = ("recalled", "expired")
+
+
+def batch_warnings(scans: Select) -> dict[str, int]:
+    """How many scans showed each batch warning (a recalled batch, one past its use-by date)."""
+    stmt = (
+        _columns(scans, Scan.reason, func.count())
+        .where(Scan.reason.in_(BATCH_WARNINGS))
+        .group_by(Scan.reason)
+    )
+    found = dict(db.session.execute(stmt.order_by(None)).all())
+    return {reason: found.get(reason, 0) for reason in BATCH_WARNINGS}
+
+
 def day_counts(scans: Select) -> dict[dt.date, int]:
     day = _local_day(Scan.at)
     stmt = _columns(scans, day, func.count()).group_by(day).order_by(day)
@@ -207,6 +223,7 @@ def scan_summary(scans: Select) -> dict:
     return {
         "total": total(scans),
         "by_verdict": {v.value: verdicts.get(v, 0) for v in Verdict},
+        "batch_warnings": batch_warnings(scans),
         "per_day": [{"day": on, "scans": n} for on, n in day_counts(scans).items()],
         "by_client_family": dict(by_client_family(scans)),
         "by_place": [{"lat": lat, "lon": lon, "scans": n} for lat, lon, n in by_place(scans)],
