@@ -15,7 +15,7 @@ from core.accounts.models import Role
 from core.accounts.services import user_for_token
 from core.errors import Forbidden, ValidationFailed
 from core.extensions import db
-from traceability.models import Producer
+from traceability.registry.models import Producer
 
 UNAUTHORISED = {"WWW-Authenticate": 'Bearer realm="api"'}
 

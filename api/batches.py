@@ -4,9 +4,9 @@ from flask.views import MethodView
 
 from api.auth import api_blueprint, commit, current_api_user, paginate_select
 from core import access
-from traceability import services
-from traceability.models import Batch
-from traceability.schemas import BatchIn, BatchOut, BatchQuery, RecallIn
+from traceability.registry import services
+from traceability.registry.models import Batch
+from traceability.registry.schemas import BatchIn, BatchOut, BatchQuery, RecallIn
 from traceability.stamps import services as stamp_services
 
 blp = api_blueprint(

@@ -5,9 +5,9 @@ from sqlalchemy import or_
 
 from api.auth import api_blueprint, commit, current_api_user, paginate_select
 from core import access
-from traceability import services
-from traceability.models import Producer
-from traceability.schemas import ProducerIn, ProducerOut, ProducerQuery, ReasonIn
+from traceability.registry import services
+from traceability.registry.models import Producer
+from traceability.registry.schemas import ProducerIn, ProducerOut, ProducerQuery, ReasonIn
 
 blp = api_blueprint(
     "Producers",

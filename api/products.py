@@ -5,10 +5,10 @@ from sqlalchemy import or_
 
 from api.auth import api_blueprint, commit, current_api_user, paginate_select, target_producer
 from core import access
-from traceability import services
-from traceability.models import PortalState, Product
-from traceability.rules import FieldError, clean_gtin
-from traceability.schemas import PortalIn, ProductIn, ProductOut, ProductQuery, ReasonIn
+from traceability.registry import services
+from traceability.registry.models import PortalState, Product
+from traceability.registry.rules import FieldError, clean_gtin
+from traceability.registry.schemas import PortalIn, ProductIn, ProductOut, ProductQuery, ReasonIn
 
 blp = api_blueprint(
     "Products",

@@ -4,9 +4,9 @@ from flask.views import MethodView
 
 from api.auth import api_blueprint, commit, current_api_user, paginate_select, target_producer
 from core import access
-from traceability import services
-from traceability.models import Site
-from traceability.schemas import SiteIn, SiteOut, SiteQuery
+from traceability.registry import services
+from traceability.registry.models import Site
+from traceability.registry.schemas import SiteIn, SiteOut, SiteQuery
 
 blp = api_blueprint(
     "Sites",

@@ -12,7 +12,7 @@ from core import access
 from core.errors import Conflict, NotFound, ValidationFailed
 from core.extensions import db
 from core.web import stream_in_app_context
-from traceability.models import Batch, Producer, Product
+from traceability.registry.models import Batch, Producer, Product
 from traceability.stamps import jobs, services, stats
 from traceability.stamps.models import (
     CounterfeitReport,

@@ -178,7 +178,7 @@ def seed_product(item: int = 1) -> Seed:
     from core.accounts import services as accounts
     from core.accounts.models import Role
     from core.extensions import db
-    from traceability import services
+    from traceability.registry import services
 
     staff = accounts.create_user(
         email=f"staff{item}@bench.example.vn",
@@ -239,7 +239,7 @@ def order_stamps(seed: Seed, quantity: int):
     """One stamp order through the service the producer's page uses (not committed)."""
     from core.accounts.models import User
     from core.extensions import db
-    from traceability.models import Batch
+    from traceability.registry.models import Batch
     from traceability.stamps import services
 
     owner = db.session.get(User, seed.owner_id)

@@ -8,9 +8,9 @@ import itertools
 from core.accounts import services as accounts
 from core.accounts.models import Role, User
 from core.extensions import db
-from traceability import services
 from traceability.gs1.gtin import check_digit
-from traceability.models import Batch, Producer, Product, Site
+from traceability.registry import services
+from traceability.registry.models import Batch, Producer, Product, Site
 
 PASSWORD = "correct-horse-42"
 _seq = itertools.count(1)

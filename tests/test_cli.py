@@ -4,7 +4,7 @@ from sqlalchemy import func, select
 
 from core.accounts.models import ApiToken, Role, User
 from core.extensions import db
-from traceability.models import Producer, Product
+from traceability.registry.models import Producer, Product
 
 
 def test_wards_load_is_idempotent(app):

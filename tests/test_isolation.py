@@ -4,7 +4,7 @@ import pytest
 from sqlalchemy import func, select
 
 from core.extensions import db
-from traceability.models import Producer
+from traceability.registry.models import Producer
 
 _counts: list[int] = []
 

@@ -17,7 +17,7 @@ from core.extensions import db
 from tests import factories
 from tests.permissions_stamp_api import STAMP_APIS
 from tests.permissions_stamp_pages import STAMP_PAGES
-from traceability import images
+from traceability.registry import images
 from traceability.stamps import jobs as stamp_jobs
 from traceability.stamps import services as stamp_services
 from traceability.stamps.models import Stamp

@@ -5,7 +5,7 @@ from flask import Flask
 
 def init_app(app: Flask) -> None:
     """Register the registry's and the stamps' models, pages, resolver and CLI commands."""
-    from traceability import cli, models, views  # noqa: F401  (models: metadata registration)
+    from traceability.registry import cli, models, views  # noqa: F401  (models: metadata registration)
     from traceability.stamps import cli as stamp_cli
     from traceability.stamps import jobs, resolver
     from traceability.stamps import models as stamp_models  # noqa: F401

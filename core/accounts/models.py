@@ -15,7 +15,7 @@ from core.enums import str_enum
 
 if TYPE_CHECKING:  # for type checkers only: core does not import a domain at run time
     from core.wards.models import Ward
-    from traceability.models import Producer
+    from traceability.registry.models import Producer
 
 
 class Role(enum.StrEnum):

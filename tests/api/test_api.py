@@ -82,7 +82,7 @@ def test_lists_are_paginated_and_filtered(client, make):
     for n in range(5):
         make.product(producer, owner, name=f"Sản phẩm {n}")
     submitted = make.product(producer, owner, name="Đã gửi")
-    from traceability import services
+    from traceability.registry import services
 
     services.submit_product(submitted, owner)
     headers = _auth(make, owner)

@@ -9,7 +9,7 @@ from sqlalchemy import func, select
 
 from core.extensions import db
 from traceability.gs1.gtin import check_digit
-from traceability.models import Product, ProductCategory
+from traceability.registry.models import Product, ProductCategory
 
 pytestmark = [pytest.mark.browser, pytest.mark.no_db_isolation]
 

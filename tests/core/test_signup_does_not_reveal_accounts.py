@@ -12,7 +12,7 @@ from core.accounts.models import User
 from core.extensions import db
 from tests import factories
 from tests.traceability.test_registry import SIGNUP
-from traceability.models import Producer
+from traceability.registry.models import Producer
 
 EN = {"Accept-Language": "en"}
 

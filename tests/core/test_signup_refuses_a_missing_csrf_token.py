@@ -8,7 +8,7 @@ from sqlalchemy import func, select
 from core.accounts.models import User
 from core.extensions import db
 from tests.traceability.test_registry import SIGNUP
-from traceability.models import Producer
+from traceability.registry.models import Producer
 
 EN = {"Accept-Language": "en"}
 

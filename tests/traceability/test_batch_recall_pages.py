@@ -12,7 +12,7 @@ from core.accounts.models import Role
 from core.audit import AuditEntry
 from core.extensions import db
 from tests import factories
-from traceability.models import Batch
+from traceability.registry.models import Batch
 from traceability.stamps import services as stamps
 from traceability.stamps.models import Stamp
 

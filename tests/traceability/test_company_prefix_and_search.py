@@ -4,7 +4,7 @@ import pytest
 
 from core.extensions import db
 from tests import factories
-from traceability import rules
+from traceability.registry import rules
 
 EN = {"Accept-Language": "en"}
 FLAG = "does not start with the producer's registered GS1 company prefix 8938501"
@@ -52,7 +52,7 @@ def test_the_review_queue_flags_a_gtin_off_the_prefix(client, make):
     producer, owner = make.producer()
     off = make.product(producer, owner, gtin=factories.gtin("8938599"), name="Sầu riêng lạ")
     on = make.product(producer, owner, name="Sầu riêng đúng")
-    from traceability import services
+    from traceability.registry import services
 
     services.submit_product(off, owner)
     services.submit_product(on, owner)

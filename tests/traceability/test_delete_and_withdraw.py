@@ -11,8 +11,8 @@ from core.audit import AuditEntry
 from core.errors import Conflict, ValidationFailed
 from core.extensions import db
 from tests import factories
-from traceability import images, services
-from traceability.models import Batch, Product, ProductImage, ReviewState, Site
+from traceability.registry import images, services
+from traceability.registry.models import Batch, Product, ProductImage, ReviewState, Site
 
 EN = {"Accept-Language": "en"}
 

@@ -25,7 +25,7 @@ from pathlib import Path
 from werkzeug.datastructures import FileStorage
 from core import create_app
 from core.errors import ValidationFailed
-from traceability import images
+from traceability.registry import images
 from traceability.stamps import resolver
 
 def megabytes(field):

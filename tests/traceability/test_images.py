@@ -10,7 +10,7 @@ from PIL import Image
 from core.errors import ValidationFailed
 from core.extensions import db
 from tests import factories
-from traceability import images
+from traceability.registry import images
 
 
 def jpeg_with_gps(size=(1600, 1200)) -> io.BytesIO:

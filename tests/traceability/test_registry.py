@@ -12,8 +12,8 @@ from core.db import province_today
 from core.errors import Conflict, Forbidden, ValidationFailed
 from core.extensions import db
 from tests import factories
-from traceability import services
-from traceability.models import Batch, Producer, Product, ReviewState, VerificationState
+from traceability.registry import services
+from traceability.registry.models import Batch, Producer, Product, ReviewState, VerificationState
 
 EN = {"Accept-Language": "en"}
 
@@ -281,7 +281,7 @@ def test_ip_protection_details_fit_the_status(make, fields, field):
 
 
 def test_a_listed_product_needs_the_portal_reference(make):
-    from traceability.models import PortalState
+    from traceability.registry.models import PortalState
 
     producer, owner = make.producer()
     product = make.product(producer, owner)

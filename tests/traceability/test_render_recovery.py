@@ -98,7 +98,7 @@ def world(fresh_database, tmp_path):
 
 def new_order(world, quantity: int) -> int:
     from core.accounts.models import User
-    from traceability.models import Batch
+    from traceability.registry.models import Batch
 
     with world.app.app_context():
         batch = db.session.get(Batch, world.batch_id)

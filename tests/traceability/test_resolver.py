@@ -453,7 +453,7 @@ def _dl(gtin: str, *pairs: tuple[str, str]) -> str:
 
 def _registered(gtin: str) -> None:
     """A published product with this GTIN, so that its URIs have something to resolve to."""
-    from traceability.models import Product
+    from traceability.registry.models import Product
 
     if db.session.scalar(select(Product.id).where(Product.gtin == gtin)) is None:
         producer, owner = factories.producer()

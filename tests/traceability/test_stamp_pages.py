@@ -208,7 +208,7 @@ def test_stamps_of_an_unverified_product_are_refused_with_the_reason(client, sho
 
 def test_a_submitted_product_is_waiting_for_the_department(client, shop):
     product = factories.product(shop.producer, shop.owner, name="Hạt điều")
-    from traceability import services as registry
+    from traceability.registry import services as registry
 
     registry.submit_product(product, shop.owner)
     batch = factories.batch(product, shop.owner)

@@ -198,7 +198,7 @@ def test_concurrent_orders_never_share_a_serial(fresh_database, tmp_path, monkey
 
     def order():
         from core.accounts.models import User
-        from traceability.models import Batch
+        from traceability.registry.models import Batch
 
         with app.app_context():
             try:

@@ -6,8 +6,8 @@ import pytest
 
 from core.extensions import db
 from tests import factories
-from traceability import rules
-from traceability.models import Batch, Site
+from traceability.registry import rules
+from traceability.registry.models import Batch, Site
 
 VI = {"Accept-Language": "vi"}
 EN = {"Accept-Language": "en"}

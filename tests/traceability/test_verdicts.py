@@ -17,8 +17,8 @@ from core.errors import Conflict, NotFound, ValidationFailed
 from core.extensions import db
 from core.formatting import format_date
 from tests import factories
-from traceability import services as registry
-from traceability.models import PortalState, Product, ReviewState
+from traceability.registry import services as registry
+from traceability.registry.models import PortalState, Product, ReviewState
 from traceability.stamps import services
 from traceability.stamps.models import Scan, Stamp, StampState, Standing, Verdict
 
@@ -358,7 +358,7 @@ def test_the_demo_shows_an_expired_batch_and_a_confirmed_fake(
     if loaded_on is not None:  # a newcomer running `make run` months after the demo was written
         monkeypatch.setattr(core_db, "utcnow", lambda: loaded_on)
         monkeypatch.setattr(services, "utcnow", lambda: loaded_on)
-    from traceability.demo import demo_stamp_urls, load_demo
+    from traceability.registry.demo import demo_stamp_urls, load_demo
 
     assert load_demo()
     db.session.commit()

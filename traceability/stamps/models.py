@@ -29,7 +29,7 @@ from core.enums import str_enum
 
 if TYPE_CHECKING:
     from core.accounts.models import User
-    from traceability.models import Batch, Product
+    from traceability.registry.models import Batch, Product
 
 # Scans grow without bound: 64-bit keys on PostgreSQL (SQLite's rowid is already 64-bit).
 bigpk = Annotated[

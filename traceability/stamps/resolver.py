@@ -50,8 +50,8 @@ from core.errors import DomainError, FieldErrors, ValidationFailed
 from core.extensions import csrf, db, limiter
 from core.forms import attach_errors
 from core.web import has_login_cookie
-from traceability import images
 from traceability.gs1.digital_link import DigitalLinkError, parse_digital_link_path
+from traceability.registry import images
 from traceability.stamps import services
 from traceability.stamps.models import Verdict
 

@@ -10,7 +10,7 @@ from marshmallow import Schema, fields
 from marshmallow.validate import Length, OneOf
 
 from core.fields import Date, Id, Int
-from traceability.schemas import Tracked
+from traceability.registry.schemas import Tracked
 from traceability.stamps.models import RenderState, ReportState, StampState, Verdict
 from traceability.stamps.services import stamp_url
 

@@ -36,7 +36,7 @@ from core.formatting import format_number, number_in_message
 from core.wards.models import Ward
 from traceability.gs1.digital_link import uri_escape
 from traceability.gs1.gtin import GtinError, normalise_gtin
-from traceability.models import Batch, PortalState, Producer, Product, ProductImage, Site
+from traceability.registry.models import Batch, PortalState, Producer, Product, ProductImage, Site
 from traceability.stamps import render
 from traceability.stamps.models import (
     CounterfeitReport,

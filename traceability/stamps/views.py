@@ -34,7 +34,7 @@ from core.formatting import format_number
 from core.forms import attach_errors
 from core.pagination import paginate
 from core.web import stream_in_app_context
-from traceability.models import Batch, Producer, ReviewState
+from traceability.registry.models import Batch, Producer, ReviewState
 from traceability.stamps import forms, jobs, render, services, stats
 from traceability.stamps.models import (
     CounterfeitReport,

@@ -31,8 +31,8 @@ from core.extensions import csrf, db, limiter
 from core.forms import attach_errors
 from core.pagination import paginate
 from core.wards.models import Ward
-from traceability import forms, images, rules, services
-from traceability.models import (
+from traceability.registry import forms, images, rules, services
+from traceability.registry.models import (
     Batch,
     PortalState,
     Producer,

@@ -11,7 +11,7 @@ demo_cli = click.Group("demo", help="Demo data for trying the service.")
 @demo_cli.command("load")
 def load_demo_command():
     """Load demo producers, products and one account per role (idempotent)."""
-    from traceability.demo import DEMO_PASSWORD, demo_stamp_urls, load_demo
+    from traceability.registry.demo import DEMO_PASSWORD, demo_stamp_urls, load_demo
 
     try:
         added = load_demo()

@@ -15,7 +15,7 @@ from core import audit
 from core.db import on_rollback
 from core.errors import FieldErrors, ValidationFailed
 from core.extensions import db
-from traceability.models import Product, ProductImage
+from traceability.registry.models import Product, ProductImage
 
 ALLOWED_FORMATS = {"JPEG", "PNG", "WEBP"}
 # Widths served to pages: a phone list thumbnail, the consumer page, a zoomed view.

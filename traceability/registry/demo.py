@@ -14,9 +14,9 @@ from core.accounts.models import Role, User
 from core.db import province_today
 from core.extensions import db
 from core.wards.models import RolloutPhase, Ward
-from traceability import services
 from traceability.gs1.gtin import check_digit
-from traceability.models import Batch, PortalState, Producer
+from traceability.registry import services
+from traceability.registry.models import Batch, PortalState, Producer
 from traceability.stamps import services as stamps
 from traceability.stamps.models import Stamp, StampOrder
 

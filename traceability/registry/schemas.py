@@ -1,7 +1,7 @@
 """API schemas of the registry: `*In` parse requests, `*Out` shape answers, `*Query` filter lists.
 
 They only parse types and choices; the rules (GTIN check digit, OCOP validity…) are in
-`traceability.rules` and `traceability.services`, shared with the pages.
+`traceability.registry.rules` and `traceability.registry.services`, shared with the pages.
 """
 
 from flask import url_for
@@ -9,9 +9,9 @@ from marshmallow import Schema, fields
 from marshmallow.validate import Length, OneOf, Range
 
 from core.fields import Date, Id, Int, List
-from traceability import services
-from traceability.images import variant_name
-from traceability.models import (
+from traceability.registry import services
+from traceability.registry.images import variant_name
+from traceability.registry.models import (
     IpKind,
     IpStatus,
     OcopGroup,

@@ -20,8 +20,8 @@ from wtforms.validators import DataRequired, Length, Optional
 from wtforms.widgets import CheckboxInput, ListWidget
 
 from core.formatting import format_number
-from traceability import rules
-from traceability.models import (
+from traceability.registry import rules
+from traceability.registry.models import (
     KNOWN_STANDARDS,
     IpKind,
     IpStatus,

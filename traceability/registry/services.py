@@ -18,8 +18,8 @@ from core.db import province_today, utcnow
 from core.errors import Conflict, FieldErrors, Forbidden
 from core.extensions import db
 from core.wards.models import Ward
-from traceability import images, rules
-from traceability.models import (
+from traceability.registry import images, rules
+from traceability.registry.models import (
     Batch,
     IpKind,
     IpStatus,
@@ -34,7 +34,7 @@ from traceability.models import (
     SiteKind,
     VerificationState,
 )
-from traceability.rules import FieldError
+from traceability.registry.rules import FieldError
 from traceability.stamps.models import StampOrder
 
 # --- helpers -------------------------------------------------------------------------------

@@ -1,0 +1,1 @@
+"""The registry: producers, products and their photos, sites (farms, facilities) and batches."""
