@@ -1,0 +1,1 @@
+"""Assessment frameworks (versioned data), scoring, assessments on a phone, results for shops."""

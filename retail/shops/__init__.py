@@ -1,0 +1,1 @@
+"""Retail shops: registration by field officers, duplicates, merging and imports."""
