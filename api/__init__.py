@@ -14,10 +14,23 @@ def _api_limit() -> str:
 
 
 def init_app(app: Flask) -> None:
-    from api import batches, producers, products, sites, stamps, wards
+    from api import (
+        assessments,
+        batches,
+        frameworks,
+        producers,
+        products,
+        rollout,
+        shop_imports,
+        shops,
+        sites,
+        stamps,
+        wards,
+    )
 
     api.init_app(app)
-    for module in (wards, producers, products, sites, batches, stamps):
+    retail = (shops, shop_imports, frameworks, assessments, rollout)
+    for module in (wards, producers, products, sites, batches, stamps, *retail):
         blp = module.blp
         # Token-authenticated, never cookie-authenticated: CSRF does not apply.
         csrf.exempt(blp)

@@ -98,3 +98,62 @@ def require_staff(user: User) -> None:
 def require_admin(user: User) -> None:
     if not user.is_admin:
         raise Forbidden(_l("Only administrators may do this."))
+
+
+# --- the retail programme: rows owned by a ward -------------------------------------------------
+# A shop names its ward column (`ward_column = "ward_code"`); rows that belong to a shop (an
+# assessment, a link) name the relationship that leads to it (`ward_through = "shop"`). Staff and
+# admins see every ward; a field officer sees the wards it is assigned to (`officer_wards`);
+# another officer's shop answers 404, as another producer's rows do. Producers and consumers have
+# no part in the programme (403).
+
+
+def require_retail_role(user: User) -> None:
+    """Only field officers and Department staff (and admins) take part in the retail programme."""
+    if not (user.is_staff or user.role is Role.OFFICER):
+        raise Forbidden(_l("The retail programme is for field officers and Department staff."))
+
+
+def ward_codes(user: User) -> frozenset[str] | None:
+    """The wards whose shops the user may see: None means every ward (staff and admins)."""
+    require_retail_role(user)
+    if user.is_staff:
+        return None
+    return frozenset(ward.code for ward in user.wards)
+
+
+def can_use_ward(user: User, code: str | None) -> bool:
+    """Whether the user may register or move a shop into this ward."""
+    codes = ward_codes(user)
+    return code is not None and (codes is None or code in codes)
+
+
+def ward_of(obj) -> str:
+    through = getattr(obj, "ward_through", None)
+    return ward_of(getattr(obj, through)) if through else getattr(obj, obj.ward_column)
+
+
+def ward_scoped(stmt: Select, model, user: User) -> Select:
+    """Restrict a query on a ward-owned model to the wards the user may see."""
+    codes = ward_codes(user)
+    if codes is None:
+        return stmt
+    through = getattr(model, "ward_through", None)
+    if through:
+        parent = getattr(model, through)
+        target = parent.property.mapper.class_
+        return stmt.where(parent.has(getattr(target, target.ward_column).in_(codes)))
+    return stmt.where(getattr(model, model.ward_column).in_(codes))
+
+
+def visible_in_wards(model, user: User) -> Select:
+    return ward_scoped(select(model), model, user)
+
+
+def get_in_ward(model, ident, user: User):
+    """The row if it lies in one of the user's wards; otherwise 404 (ids are not disclosed)."""
+    codes = ward_codes(user)
+    obj = db.session.get(model, ident)
+    if obj is None or (codes is not None and ward_of(obj) not in codes):
+        raise NotFound(_l("Not found."))
+    return obj

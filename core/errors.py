@@ -51,6 +51,14 @@ class ValidationFailed(DomainError):
         return self.field_errors
 
 
+class FieldError(ValueError):
+    """A single field's value is not acceptable (raised by field rules, collected per field)."""
+
+    def __init__(self, message):
+        super().__init__(str(message))
+        self.message = message
+
+
 class FieldErrors:
     """Collects per-field messages during validation, then raises them all at once."""
 

@@ -62,6 +62,7 @@ class Assessment(Tracked, Base):
         Index("ix_assessments_shop_id_state", "shop_id", "state"),
         Index("ix_assessments_state_submitted_at", "state", "submitted_at"),
     )
+    ward_through = "shop"  # core.access: an assessment is in its shop's ward
 
     id: Mapped[intpk]
     shop_id: Mapped[int] = mapped_column(ForeignKey("shops.id"))
@@ -102,6 +103,7 @@ class ShopLink(Base):
     """An unguessable, revocable link for a shop owner (no account). Only its hash is stored."""
 
     __tablename__ = "shop_links"
+    ward_through = "shop"
 
     id: Mapped[intpk]
     token_hash: Mapped[str] = mapped_column(String(64), unique=True)

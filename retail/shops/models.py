@@ -1,9 +1,9 @@
 """Retail shops and their imports.
 
-A shop belongs to one ward; field officers see only the shops of their wards (`core.access`).
-Owner names and phones are personal data: only staff and the ward's officers read them
-(`staff_only_fields` is not enough here, see `core.access.can_read_shop`), never public pages,
-open data or logs.
+A shop belongs to one ward; field officers see only the shops of their wards
+(`core.access.get_in_ward` / `visible_in_wards`). Owner names and phones are personal data: only
+staff and the ward's officers read them (and those are the only people who can load a shop),
+never public pages, open data or logs.
 """
 
 from __future__ import annotations
