@@ -23,6 +23,7 @@ PLAIN_ENV_NAMES = (
     "PROXY_COUNT",
     "HOST",
     "PORT",
+    "RETAIL_REASSESS_MONTHS",
 )
 
 DEV_SECRET_FILE = ".secret_key"  # noqa: S105 - a file name
@@ -98,6 +99,8 @@ def defaults(instance_path: str) -> dict:
         "RATELIMIT_LOGIN": "10 per minute;100 per hour",
         "RATELIMIT_SIGNUP": "5 per minute;30 per hour",
         "RATELIMIT_API": "600 per minute",
+        # Retail programme: a shop is due for re-assessment this many months after its last one.
+        "RETAIL_REASSESS_MONTHS": 6,
         "PASSWORD_MIN_LENGTH": 10,
         "PASSWORD_HASH_METHOD": "scrypt",
         "OCOP_EXPIRY_WARNING_DAYS": 90,
@@ -216,6 +219,9 @@ def load(app, test_config: dict | None = None) -> None:
     app.config["SQLALCHEMY_DATABASE_URI"] = normalise_database_url(app.config["DATABASE_URL"])
     app.config["BASE_URL"] = app.config["BASE_URL"].rstrip("/")
     app.config["PROXY_COUNT"] = _whole_number(app.config["PROXY_COUNT"], "PROXY_COUNT")
+    app.config["RETAIL_REASSESS_MONTHS"] = _whole_number(
+        app.config["RETAIL_REASSESS_MONTHS"], "RETAIL_REASSESS_MONTHS"
+    )
     if not app.config.get("JOB_QUEUE"):
         app.config["JOB_QUEUE"] = "rq" if app.config.get("REDIS_URL") else "thread"
     if not app.config.get("RATELIMIT_STORAGE_URI"):
