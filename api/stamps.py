@@ -13,7 +13,7 @@ from core.errors import Conflict, NotFound, ValidationFailed
 from core.extensions import db
 from core.web import stream_in_app_context
 from traceability.registry.models import Batch, Producer, Product
-from traceability.stamps import jobs, services, stats
+from traceability.stamps import counterfeit, jobs, orders, printing, stats
 from traceability.stamps.models import (
     CounterfeitReport,
     RenderState,
@@ -70,7 +70,7 @@ class StampOrders(MethodView):
             batch = access.get_for_write(Batch, data.pop("batch_id"), user)
         except NotFound:
             raise ValidationFailed({"batch_id": [_l("Choose one of your own batches.")]}) from None
-        order = services.create_order(batch, data, user)
+        order = orders.create_order(batch, data, user)
         commit()
         try:
             jobs.enqueue_render(order.id)
@@ -149,7 +149,7 @@ class StampOrderCsv(MethodView):
 
 def _csv_lines(order_id: int) -> Iterator[str]:
     """The order's CSV, read in chunks while it is sent (an order may hold 100,000 stamps)."""
-    return stream_in_app_context(lambda: services.order_csv(db.session.get(StampOrder, order_id)))
+    return stream_in_app_context(lambda: printing.order_csv(db.session.get(StampOrder, order_id)))
 
 
 @blp.route("/stamp-orders/<int:order_id>/stamps")
@@ -179,7 +179,7 @@ class StampOrderVoid(MethodView):
         """
         user = current_api_user()
         order = access.get_for_write(StampOrder, order_id, user)
-        voided = services.void_stamps(
+        voided = orders.void_stamps(
             order,
             user,
             data["reason"],
@@ -202,7 +202,7 @@ class StampOrderActivate(MethodView):
         first, last = data.get("first"), data.get("last")
         # Releasing twice is harmless, so no range still means the whole order, said explicitly.
         whole = data["whole_order"] or (first is None and last is None)
-        activated = services.activate_stamps(order, user, first, last, whole_order=whole)
+        activated = orders.activate_stamps(order, user, first, last, whole_order=whole)
         commit()
         return {"activated": activated}
 
@@ -223,7 +223,7 @@ class StampVoid(MethodView):
         """Void one stamp, with a reason; its page then tells consumers it is void"""
         user = current_api_user()
         stamp = access.get_for_write(Stamp, stamp_id, user)
-        services.void_stamp(stamp, user, data["reason"])
+        orders.void_stamp(stamp, user, data["reason"])
         commit()
         return stamp
 
@@ -278,6 +278,6 @@ class CounterfeitReportById(MethodView):
         """Move a report along its workflow, with a note (staff); confirming flags the stamp"""
         user = current_api_user()
         report = access.get_for_read(CounterfeitReport, report_id, user)
-        services.change_report_state(report, data["state"], data["note"], user)
+        counterfeit.change_report_state(report, data["state"], data["note"], user)
         commit()
         return access.for_viewer(report, user)

@@ -119,7 +119,7 @@ def seed_database(url: str, quantity: int) -> list[str]:
 
     from core.extensions import db
     from traceability.stamps.models import Stamp
-    from traceability.stamps.services import stamp_path
+    from traceability.stamps.serials import stamp_path
 
     app = benchlib.bench_app(url)
     with app.app_context():

@@ -50,12 +50,12 @@ class Stopwatch:
 def timed_order(seed: benchlib.Seed, quantity: int) -> dict:
     """Issue one order and commit, timing the whole and its parts (same run)."""
     from core.extensions import db
-    from traceability.stamps import services
+    from traceability.stamps import orders, serials
 
     watch = Stopwatch()
-    originals = services.new_serials, services._bulk_insert_stamps
-    services.new_serials = watch.wrap("serial_generation_s", services.new_serials)
-    services._bulk_insert_stamps = watch.wrap("insert_s", services._bulk_insert_stamps)
+    originals = serials.new_serials, orders._bulk_insert_stamps
+    serials.new_serials = watch.wrap("serial_generation_s", serials.new_serials)
+    orders._bulk_insert_stamps = watch.wrap("insert_s", orders._bulk_insert_stamps)
     try:
         start = time.perf_counter()
         order = benchlib.order_stamps(seed, quantity)
@@ -63,7 +63,7 @@ def timed_order(seed: benchlib.Seed, quantity: int) -> dict:
         db.session.commit()
         done = time.perf_counter()
     finally:
-        services.new_serials, services._bulk_insert_stamps = originals
+        serials.new_serials, orders._bulk_insert_stamps = originals
     total = done - start
     parts = {name: round(value, 3) for name, value in watch.seconds.items()}
     return {
@@ -81,7 +81,7 @@ def timed_order(seed: benchlib.Seed, quantity: int) -> dict:
 
 def generation_alone(quantity: int) -> dict:
     """`new_serials` without the database, repeated, to see its own cost and its spread."""
-    from traceability.stamps.services import new_serials
+    from traceability.stamps.serials import new_serials
 
     times = []
     for _ in range(GENERATION_REPEATS):

@@ -240,12 +240,12 @@ def order_stamps(seed: Seed, quantity: int):
     from core.accounts.models import User
     from core.extensions import db
     from traceability.registry.models import Batch
-    from traceability.stamps import services
+    from traceability.stamps import orders
 
     owner = db.session.get(User, seed.owner_id)
     batch = db.session.get(Batch, seed.batch_id)
-    data = {"quantity": quantity, "kind": "sheet", "rows": 4, "cols": 3, "size_mm": 30}
-    return services.create_order(batch, data, owner)
+    data = {"quantity": quantity, "kind": "sheet", "rows": 4, "cols": 3, "size_mm": 30.0}
+    return orders.create_order(batch, data, owner)
 
 
 # --- results ---------------------------------------------------------------------------------
@@ -309,7 +309,9 @@ def git_revision() -> str | None:
 # as the work tree may hold uncommitted changes (`revision` then ends in "+changes").
 MEASURED_FILES = (
     "traceability/stamps/resolver.py",
-    "traceability/stamps/services.py",
+    "traceability/stamps/scans.py",
+    "traceability/stamps/verdicts.py",
+    "traceability/stamps/cards.py",
     "traceability/stamps/models.py",
     "templates/consumer/page.html",
     "templates/consumer/base.html",

@@ -8,8 +8,15 @@ from sqlalchemy import func, select
 
 from core.accounts.models import Role
 from core.extensions import db
-from traceability.stamps import services as stamps
-from traceability.stamps.models import CounterfeitReport, Stamp, StampOrder
+from traceability.stamps import counterfeit, orders, scans
+from traceability.stamps.models import (
+    CounterfeitReport,
+    RenderState,
+    ReportState,
+    Stamp,
+    StampOrder,
+    StampState,
+)
 
 EN = {"Accept-Language": "en"}
 BASE_URL = "https://trace.example.vn"
@@ -47,10 +54,10 @@ def _stamps(order) -> list[Stamp]:
 
 def _scan(stamp_or_gtin, serial=None, *, ip="198.51.100.7", ua=IPHONE, lot=None):
     if isinstance(stamp_or_gtin, Stamp):
-        found = stamps.resolve(stamp_or_gtin.gtin, lot, stamp_or_gtin.serial)
+        found = scans.resolve(stamp_or_gtin.gtin, lot, stamp_or_gtin.serial)
     else:
-        found = stamps.resolve(stamp_or_gtin, lot, serial)
-    return stamps.record_scan(found, ip=ip, user_agent=ua)
+        found = scans.resolve(stamp_or_gtin, lot, serial)
+    return scans.record_scan(found, ip=ip, user_agent=ua)
 
 
 def _count(model) -> int:
@@ -172,7 +179,7 @@ def test_invalid_orders_answer_the_error_shape_and_issue_nothing(
         body["batch_id"], body["batch_id"]
     )
     headers = _auth(make, owner)
-    orders, issued = _count(StampOrder), _count(Stamp)
+    placed, issued = _count(StampOrder), _count(Stamp)
 
     response = client.post("/api/v1/stamp-orders/", headers=headers, json=body)
 
@@ -184,7 +191,7 @@ def test_invalid_orders_answer_the_error_shape_and_issue_nothing(
         assert field in error["errors"]["json"], error
     else:
         assert "verified" in error["message"]
-    assert (_count(StampOrder), _count(Stamp)) == (orders, issued)
+    assert (_count(StampOrder), _count(Stamp)) == (placed, issued)
 
 
 def test_void_a_range_of_an_order_and_one_stamp(client, make):
@@ -252,21 +259,21 @@ def test_scan_statistics_count_the_producers_own_scans(client, make):
     order = _order(make, batch, owner, quantity=4)
     other_order = _order(make, make.batch(second, owner), owner, quantity=1)
     first, twice, voided, flagged = _stamps(order)
-    stamps.void_stamp(voided, owner, "Hỏng")
+    orders.void_stamp(voided, owner, "Hỏng")
 
     one = _scan(first, ua=IPHONE)
-    stamps.share_place(one.scan_id, 10.94, 106.84)
+    scans.share_place(one.scan_id, 10.94, 106.84)
     _scan(twice, ua=ANDROID)
     again = _scan(twice, ip="198.51.100.8", ua=ZALO)
-    stamps.share_place(again.scan_id, 10.91, 106.82)
+    scans.share_place(again.scan_id, 10.91, 106.82)
     assert again.verdict.value == "scanned_before"
     assert _scan(voided, ua=ANDROID).verdict.value == "void"
-    report = stamps.create_report(
-        stamps.resolve(flagged.gtin, None, flagged.serial),
+    report = counterfeit.create_report(
+        scans.resolve(flagged.gtin, None, flagged.serial),
         {"message": "Bao bì khác hẳn hàng thật"},
         client="test",
     )
-    stamps.change_report_state(report, "confirmed", "", make.staff())
+    counterfeit.change_report_state(report, ReportState.CONFIRMED, "", make.staff())
     assert _scan(flagged, ua=IPHONE).verdict.value == "suspicious"
     assert _scan(product.gtin, "NOTISSUED23", ip="203.0.113.1").verdict.value == "not_issued"
     assert _scan(product.gtin, "NOTISSUED24", ip="203.0.113.2").verdict.value == "not_issued"
@@ -331,7 +338,7 @@ def test_counterfeit_reports_workflow(client, make):
     _producer, owner, _product, batch = _shop(make)
     stamp = _stamps(_order(make, batch, owner, quantity=2))[0]
     found = _scan(stamp)
-    report = stamps.create_report(
+    report = counterfeit.create_report(
         found,
         {"message": "Tem bị bóc ra dán lại", "where_bought": "Chợ Biên Hòa", "contact": "0909"},
         client="x",
@@ -379,7 +386,7 @@ def test_another_producer_sees_none_of_a_producers_stamps(client, make):
     _producer, owner, _product, batch = _shop(make)
     order = _order(make, batch, owner, quantity=2)
     stamp = _stamps(order)[0]
-    report = stamps.create_report(_scan(stamp), {"message": "Màu tem khác lạ"}, client="x")
+    report = counterfeit.create_report(_scan(stamp), {"message": "Màu tem khác lạ"}, client="x")
     db.session.commit()
     _other, other_owner = make.producer()
     theirs = _auth(make, other_owner)
@@ -421,3 +428,51 @@ def test_staff_list_every_producers_orders_and_filter_them(client, make):
     officer = _auth(make, make.user(Role.OFFICER))
     assert client.get("/api/v1/stamp-orders/", headers=officer).status_code == 403
     assert client.get("/api/v1/stamp-orders/").status_code == 401
+
+
+def test_the_openapi_document_lists_the_values_of_every_state(client):
+    """Enums are parsed by value at the edge, and the document says which values there are."""
+    spec = client.get("/api/openapi.json").get_json()
+
+    def query(path: str) -> dict:
+        return {p["name"]: p["schema"] for p in spec["paths"][path]["get"]["parameters"]}
+
+    body = spec["components"]["schemas"]["ReportStateIn"]["properties"]
+    assert body["state"]["enum"] == [s.value for s in ReportState]
+    assert query("/api/v1/stamp-orders/")["render_state"]["enum"] == [s.value for s in RenderState]
+    stamps_query = query("/api/v1/stamp-orders/{order_id}/stamps")
+    assert stamps_query["state"]["enum"] == [s.value for s in StampState]
+    assert query("/api/v1/counterfeit-reports/")["state"]["enum"] == [s.value for s in ReportState]
+
+
+def test_a_state_that_is_none_is_refused_naming_the_field(client, make):
+    _producer, owner, _product, _batch = _shop(make)
+    headers = _auth(make, owner)
+    for url in ("/api/v1/stamp-orders/?render_state=done", "/api/v1/counterfeit-reports/?state=x"):
+        refused = client.get(url, headers=headers)
+        assert refused.status_code == 422, url
+        error = refused.get_json()
+        assert set(error) == {"code", "status", "message", "errors"}
+        assert list(error["errors"]["query"]) == [url.rsplit("?", 1)[1].split("=")[0]]
+
+
+def test_the_api_reads_text_without_the_spaces_around_it(client, make):
+    _producer, owner, _product, batch = _shop(make)
+    headers = _auth(make, owner)
+    created = client.post(
+        "/api/v1/stamp-orders/",
+        headers=headers,
+        json={"batch_id": batch.id, "quantity": 2, "note": "  Lô Tết  ", "show_caption": False},
+    )
+    assert created.status_code == 201, created.get_json()
+    assert created.get_json()["note"] == "Lô Tết"
+    assert created.get_json()["layout"]["show_caption"] is False
+    order_id = created.get_json()["id"]
+    voided = client.post(
+        f"/api/v1/stamp-orders/{order_id}/void",
+        headers=headers,
+        json={"reason": "  Tờ in lỗi ", "first": 1},
+    )
+    assert voided.get_json() == {"voided": 1}
+    first = _stamps(db.session.get(StampOrder, order_id))[0]
+    assert first.void_reason == "Tờ in lỗi"

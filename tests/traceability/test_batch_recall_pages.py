@@ -13,7 +13,7 @@ from core.audit import AuditEntry
 from core.extensions import db
 from tests import factories
 from traceability.registry.models import Batch
-from traceability.stamps import services as stamps
+from traceability.stamps import orders, recalls, serials, verdicts
 from traceability.stamps.models import Stamp
 
 EN = {"Accept-Language": "en"}
@@ -32,7 +32,7 @@ class Recallable:
         self.order = factories.stamp_order(self.batch, self.owner, quantity=quantity)
         db.session.commit()
         stamp = db.session.scalars(select(Stamp).where(Stamp.order_id == self.order.id)).first()
-        self.stamp_path = stamps.stamp_path(self.product.gtin, self.batch.lot_code, stamp.serial)
+        self.stamp_path = serials.stamp_path(self.product.gtin, self.batch.lot_code, stamp.serial)
         self.recall = f"/batches/{self.batch.id}/recall"
         self.lift = f"/batches/{self.batch.id}/recall/lift"
         self.edit = f"/batches/{self.batch.id}/edit"
@@ -66,7 +66,7 @@ def api(user) -> dict:
 
 def test_the_recall_page_says_how_many_stamps_it_reaches_in_the_readers_format(client, app_ctx):
     world = Recallable(quantity=2000)
-    stamps.void_stamp(
+    orders.void_stamp(
         db.session.scalars(select(Stamp).where(Stamp.order_id == world.order.id)).first(),
         world.owner,
         "rách",
@@ -102,7 +102,7 @@ def test_the_owner_recalls_on_the_page_and_the_consumer_page_turns_red(client, w
 
     edit = text(client.get(world.edit, headers=EN))
     assert "The batch has been recalled" in edit  # the flash
-    day = stamps.province_date(batch.recalled_at).strftime("%d/%m/%Y")
+    day = verdicts.province_date(batch.recalled_at).strftime("%d/%m/%Y")
     banner = f'<p class="flash error recall" role="status">Đã thu hồi ngày {day}: {NOTICE}</p>'
     assert banner in text(client.get(world.edit))  # Vietnamese dates in the default language
     assert f'href="{world.lift}"' in text(client.get(world.edit, headers=EN))
@@ -121,7 +121,7 @@ def test_an_empty_or_too_long_notice_is_refused_on_the_page(client, world, notic
 
 
 def test_lifting_the_recall_asks_first_and_the_stamps_are_genuine_again(client, world):
-    stamps.recall_batch(world.batch, NOTICE, world.owner)
+    recalls.recall_batch(world.batch, NOTICE, world.owner)
     db.session.commit()
     client.login(world.owner.email, factories.PASSWORD)
     # The recall page of a recalled batch leads to the lift confirmation, not a second recall.
@@ -176,7 +176,7 @@ def test_another_producer_and_an_officer_cannot_recall(client, world):
 
 
 def test_the_notice_is_shown_as_text_not_markup(client, world):
-    stamps.recall_batch(world.batch, "<script>alert(1)</script> trả lại", world.owner)
+    recalls.recall_batch(world.batch, "<script>alert(1)</script> trả lại", world.owner)
     db.session.commit()
     client.login(world.owner.email, factories.PASSWORD)
     for page in ("/batches", world.edit, world.lift):
@@ -185,7 +185,7 @@ def test_the_notice_is_shown_as_text_not_markup(client, world):
 
 
 def test_the_recall_day_is_the_provinces_day_not_utcs(client, world):
-    stamps.recall_batch(world.batch, NOTICE, world.owner)
+    recalls.recall_batch(world.batch, NOTICE, world.owner)
     # 23:30 UTC on 1 March is 06:30 on 2 March in Đồng Nai.
     world.batch.recalled_at = dt.datetime(2026, 3, 1, 23, 30, tzinfo=dt.UTC)
     db.session.commit()

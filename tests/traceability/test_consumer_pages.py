@@ -11,8 +11,8 @@ from sqlalchemy import func, select, update
 
 from core.extensions import db
 from tests import factories
-from traceability.stamps import services
-from traceability.stamps.models import CounterfeitReport, Scan, Stamp, Verdict
+from traceability.stamps import counterfeit, scans, serials
+from traceability.stamps.models import CounterfeitReport, ReportState, Scan, Stamp, Verdict
 
 PHONE = "Mozilla/5.0 (Linux; Android 14) Chrome/131.0"
 VI = {"Accept": "text/html", "Accept-Language": "vi-VN,vi;q=0.9", "User-Agent": PHONE}
@@ -44,7 +44,7 @@ def stamp(app_ctx):
     return _stamp()
 
 
-def scans(verdict: Verdict | None = None) -> int:
+def scan_count(verdict: Verdict | None = None) -> int:
     query = select(func.count()).select_from(Scan)
     if verdict is not None:
         query = query.where(Scan.verdict == verdict)
@@ -135,7 +135,7 @@ def test_a_malformed_code_can_be_reported_and_staff_see_the_code(client, app_ctx
 def test_a_typed_serial_redirects_to_the_page_the_qr_code_opens(client, stamp):
     response = client.get("/check", query_string={"serial": stamp.serial}, headers=VI)
     assert response.status_code == 303
-    assert response.headers["Location"] == services.stamp_path(stamp.gtin, "HD-01", stamp.serial)
+    assert response.headers["Location"] == serials.stamp_path(stamp.gtin, "HD-01", stamp.serial)
     page = client.get(response.headers["Location"], headers=VI)
     assert page.status_code == 200 and "Hạt điều Bù Đăng" in page.get_data(as_text=True)
 
@@ -172,7 +172,7 @@ def test_a_serial_on_two_products_asks_which_product(client, app_ctx):
 
 def test_an_unknown_typed_serial_says_so_and_counts_toward_probing(client, stamp, app):
     limit = app.config["SCAN_PROBE_LIMIT"]
-    before = scans(Verdict.NOT_ISSUED)
+    before = scan_count(Verdict.NOT_ISSUED)
     for n in range(limit):
         response = client.get("/check", query_string={"serial": f"ZZZZZZZZZZ{n + 2}"}, headers=VI)
         assert response.status_code == 404
@@ -180,17 +180,17 @@ def test_an_unknown_typed_serial_says_so_and_counts_toward_probing(client, stamp
         assert "Không có tem nào mang số sê-ri này" in page
         probing = "mã chưa được phát hành bị thử" in page
         assert probing == (n + 1 >= limit), n
-    assert scans(Verdict.NOT_ISSUED) == before + limit
+    assert scan_count(Verdict.NOT_ISSUED) == before + limit
     row = db.session.scalars(select(Scan).order_by(Scan.id.desc())).first()
     assert row.serial == f"ZZZZZZZZZZ{limit + 1}" and row.reason == "serial"
-    assert row.client_hash == services.client_hash("127.0.0.1", PHONE)
+    assert row.client_hash == scans.client_hash("127.0.0.1", PHONE)
     # The resolver's probing rule counts them: an unissued serial opened by QR now says so.
-    qr = client.get(services.stamp_path(stamp.gtin, "HD-01", "ZZZZZZZZZZZ"), headers=VI)
+    qr = client.get(serials.stamp_path(stamp.gtin, "HD-01", "ZZZZZZZZZZZ"), headers=VI)
     assert "mã chưa được phát hành bị thử" in text_of(qr)
 
 
 def test_a_serial_of_the_wrong_length_is_refused_without_a_scan(client, stamp):
-    before = scans()
+    before = scan_count()
     response = client.get("/check", query_string={"serial": "Ab3x"}, headers=VI)
     assert response.status_code == 200
     assert "gồm 11 chữ cái và chữ số; bạn đã nhập 4 ký tự" in text_of(response)
@@ -198,7 +198,7 @@ def test_a_serial_of_the_wrong_length_is_refused_without_a_scan(client, stamp):
         "/check", query_string={"serial": stamp.serial, "gtin": "12345"}, headers=VI
     )
     assert "Hãy nhập 8 đến 14 chữ số" in text_of(bad_gtin)
-    assert scans() == before
+    assert scan_count() == before
 
 
 def test_typed_serials_share_the_resolvers_rate_limit(client, stamp, app, monkeypatch):
@@ -212,7 +212,7 @@ def test_typed_serials_share_the_resolvers_rate_limit(client, stamp, app, monkey
 
 def test_the_manual_entry_is_linked_from_home_and_the_consumer_page(client, stamp):
     assert 'href="/check"' in client.get("/", headers=VI).get_data(as_text=True)
-    page = client.get(services.stamp_path(stamp.gtin, "HD-01", stamp.serial), headers=VI)
+    page = client.get(serials.stamp_path(stamp.gtin, "HD-01", stamp.serial), headers=VI)
     assert 'href="/check"' in page.get_data(as_text=True)
 
 
@@ -222,7 +222,7 @@ def test_the_manual_entry_is_linked_from_home_and_the_consumer_page(client, stam
 def test_the_share_button_is_hidden_without_javascript_and_carries_its_error_messages(
     client, stamp
 ):
-    html = client.get(services.stamp_path(stamp.gtin, "HD-01", stamp.serial), headers=VI)
+    html = client.get(serials.stamp_path(stamp.gtin, "HD-01", stamp.serial), headers=VI)
     form = re.search(r"<form class=\"place\"[^>]*>(.*?)</form>", html.get_data(as_text=True), re.S)
     assert form and " hidden>" in form.group(0).split("\n")[0]
     for kind in ("denied", "unavailable", "timeout", "failed"):
@@ -234,7 +234,7 @@ def test_the_share_button_is_hidden_without_javascript_and_carries_its_error_mes
 
 
 def _report(client, stamp) -> CounterfeitReport:
-    url = "/report" + services.stamp_path(stamp.gtin, "HD-01", stamp.serial)
+    url = "/report" + serials.stamp_path(stamp.gtin, "HD-01", stamp.serial)
     response = client.submit(
         url,
         {"message": "Tem dán lệch, chữ in mờ", "contact": "0909 000 111"},
@@ -269,11 +269,11 @@ def test_the_status_page_shows_state_dates_and_product_but_nothing_personal(clie
 def test_the_status_follows_the_departments_decision(client, stamp):
     report = _report(client, stamp)
     staff = factories.staff()
-    services.change_report_state(report, "investigating", "", staff)
+    counterfeit.change_report_state(report, ReportState.INVESTIGATING, "", staff)
     db.session.commit()
     page = text_of(client.get(f"/report/status/{report.reference}", headers=VI))
     assert "Đang kiểm tra" in page and "Cập nhật lần cuối" in page
-    services.change_report_state(report, "confirmed", "", staff)
+    counterfeit.change_report_state(report, ReportState.CONFIRMED, "", staff)
     db.session.commit()
     page = text_of(client.get(f"/report/status/{report.reference}", headers=EN))
     assert "Confirmed: the product is fake" in page

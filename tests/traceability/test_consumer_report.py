@@ -10,7 +10,7 @@ from sqlalchemy import func, select
 
 from core.extensions import db
 from tests import factories
-from traceability.stamps import services
+from traceability.stamps import serials
 from traceability.stamps.models import CounterfeitReport, Scan, Stamp
 
 BROWSER = {"Accept": "text/html", "User-Agent": "Mozilla/5.0 (Linux; Android 14) Chrome/131.0"}
@@ -27,7 +27,7 @@ def stamp(app_ctx):
 
 
 def report_url(stamp) -> str:
-    return "/report" + services.stamp_path(stamp.gtin, "HD-01", stamp.serial)
+    return "/report" + serials.stamp_path(stamp.gtin, "HD-01", stamp.serial)
 
 
 def reports() -> list[CounterfeitReport]:
@@ -44,7 +44,7 @@ def photo_with_gps() -> bytes:
 
 
 def test_the_page_links_to_the_report_form(client, stamp):
-    path = services.stamp_path(stamp.gtin, "HD-01", stamp.serial)
+    path = serials.stamp_path(stamp.gtin, "HD-01", stamp.serial)
     html = client.get(path, headers=BROWSER).get_data(as_text=True)
     assert f'href="{report_url(stamp)}"' in html
 
@@ -126,7 +126,7 @@ def test_report_without_csrf_token_is_refused(client, stamp):
 
 
 def test_share_place_over_http(client, stamp):
-    path = services.stamp_path(stamp.gtin, "HD-01", stamp.serial)
+    path = serials.stamp_path(stamp.gtin, "HD-01", stamp.serial)
     html = client.get(path, headers=BROWSER).get_data(as_text=True)
     token = html.split('action="/scan/')[1].split("/place")[0]
     assert (
@@ -141,3 +141,16 @@ def test_share_place_over_http(client, stamp):
     assert bad.status_code == 422
     count = db.session.scalar(select(func.count()).select_from(Scan))
     assert count == 1
+
+
+def test_a_place_that_cannot_be_read_is_refused_and_nothing_is_kept(client, stamp):
+    path = serials.stamp_path(stamp.gtin, "HD-01", stamp.serial)
+    html = client.get(path, headers=BROWSER).get_data(as_text=True)
+    url = "/scan/" + html.split('action="/scan/')[1].split("/place")[0] + "/place"
+    for lat, lon in (("nan", "1"), ("91", "1"), ("1", "-181"), ("", "1"), ("10.9", "")):
+        assert client.post(url, data={"lat": lat, "lon": lon}).status_code == 422, (lat, lon)
+    scan = db.session.scalars(select(Scan).where(Scan.stamp_id == stamp.id)).one()
+    assert (scan.lat, scan.lon, scan.place_at) == (None, None, None)
+    assert client.post(url, data={"lat": "-10.94", "lon": "180"}).status_code == 204
+    db.session.refresh(scan)
+    assert (scan.lat, scan.lon) == (-10.9, 180.0)

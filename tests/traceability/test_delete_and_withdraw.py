@@ -11,7 +11,7 @@ from core.audit import AuditEntry
 from core.errors import Conflict, ValidationFailed
 from core.extensions import db
 from tests import factories
-from traceability.registry import images, services
+from traceability.registry import images, lifecycle, services
 from traceability.registry.models import Batch, Product, ProductImage, ReviewState, Site
 
 EN = {"Accept-Language": "en"}
@@ -78,9 +78,9 @@ def test_a_product_with_stamps_cannot_be_deleted_even_when_returned(make, stampe
     services.reject_product(product, "Nhãn chưa đúng", factories.staff())
     assert product.review_state is ReviewState.REJECTED
     with force_locale("en"):
-        assert "Stamps have been issued" in str(services.product_deletion(product).blocked_by)
+        assert "Stamps have been issued" in str(lifecycle.product_deletion(product).blocked_by)
     with pytest.raises(Conflict):
-        services.delete_product(product, owner)
+        lifecycle.delete_product(product, owner)
 
 
 # --- a product under review or verified stays -------------------------------------------------
@@ -172,7 +172,7 @@ def test_withdrawing_and_restoring_a_product_is_audited_and_hides_it(client, mak
 
 def test_a_withdrawn_product_gets_no_new_batches_and_no_stamps(make, stamped):
     product, batch, owner = stamped
-    services.withdraw_product(product, owner)
+    lifecycle.withdraw_product(product, owner)
     with pytest.raises(ValidationFailed) as failed:
         make.batch(product, owner)
     assert "product_id" in failed.value.errors
@@ -182,10 +182,10 @@ def test_a_withdrawn_product_gets_no_new_batches_and_no_stamps(make, stamped):
 
 def test_a_withdrawn_batch_gets_no_stamps_until_restored(make, stamped):
     _product, batch, owner = stamped
-    services.withdraw_batch(batch, owner)
+    lifecycle.withdraw_batch(batch, owner)
     with pytest.raises(Conflict):
         make.stamp_order(batch, owner)
-    services.restore_batch(batch, owner)
+    lifecycle.restore_batch(batch, owner)
     assert make.stamp_order(batch, owner).batch_id == batch.id
 
 

@@ -13,7 +13,7 @@ from sqlalchemy import select, update
 from core.extensions import db
 from core.formatting import format_datetime
 from tests import factories
-from traceability.stamps import services
+from traceability.stamps import serials
 from traceability.stamps.models import Stamp
 
 EN = {"Accept": "text/html", "Accept-Language": "en", "User-Agent": "Mozilla/5.0 (Android 14)"}
@@ -38,7 +38,7 @@ def stamp(app_ctx):
 
 
 def test_later_scans_show_and_keep_the_first_scan_date(client, stamp):
-    path = services.stamp_path(stamp.gtin, None, stamp.serial)
+    path = serials.stamp_path(stamp.gtin, None, stamp.serial)
     assert client.get(path, headers=EN).status_code == 200
     db.session.execute(update(Stamp).where(Stamp.id == stamp.id).values(first_scan_at=FIRST))
     db.session.commit()

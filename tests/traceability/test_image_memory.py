@@ -26,7 +26,7 @@ from werkzeug.datastructures import FileStorage
 from core import create_app
 from core.errors import ValidationFailed
 from traceability.registry import images
-from traceability.stamps import resolver
+from traceability.stamps import counterfeit
 
 def megabytes(field):
     status = Path("/proc/self/status").read_text()
@@ -41,7 +41,7 @@ with app.test_request_context():
     before = megabytes("VmRSS")
     try:
         if kind == "report":
-            resolver._store_photo(FileStorage(io.BytesIO(data), "photo"))
+            counterfeit.store_report_photo(FileStorage(io.BytesIO(data), "photo"))
             outcome, size = "stored", None
         else:
             size = list(images.decode_image(data, box=images.PRODUCT_BOX).size)

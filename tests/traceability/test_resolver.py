@@ -23,7 +23,7 @@ from tests import factories
 from tests.conftest import make_test_app, shared_path
 from traceability.gs1.digital_link import parse_digital_link, uri_escape
 from traceability.gs1.gtin import check_digit
-from traceability.stamps import services
+from traceability.stamps import orders, serials
 from traceability.stamps.models import Scan, Stamp
 
 BASE = "https://trace.example.vn"
@@ -69,7 +69,7 @@ class Stamped:
             )
         )
         self.stamp = self.stamps[0]
-        self.path = services.stamp_path(self.product.gtin, lot, self.stamp.serial)
+        self.path = serials.stamp_path(self.product.gtin, lot, self.stamp.serial)
         self.dl = BASE + self.path
 
 
@@ -401,9 +401,9 @@ def test_malformed_uri_gets_a_400_page_that_says_what_is_wrong(client, app_ctx):
 
 
 def test_void_stamp_says_void(client, stamped):
-    services.void_stamp(stamped.stamps[1], stamped.owner, "Tờ in bị lỗi")
+    orders.void_stamp(stamped.stamps[1], stamped.owner, "Tờ in bị lỗi")
     db.session.commit()
-    path = services.stamp_path(stamped.product.gtin, None, stamped.stamps[1].serial)
+    path = serials.stamp_path(stamped.product.gtin, None, stamped.stamps[1].serial)
     html = client.get(path, headers=BROWSER).get_data(as_text=True)
     # The reason is the producer's internal note: consumers get a neutral text.
     assert "verdict void" in html and "Tem này đã bị nhà sản xuất hủy" in html

@@ -10,7 +10,7 @@ import re
 
 from core.extensions import db
 from tests import factories
-from traceability.stamps import services
+from traceability.stamps import scans
 from traceability.stamps.models import Stamp
 
 EN = {"Accept-Language": "en"}
@@ -33,8 +33,8 @@ def test_staff_scans_page_and_api_show_the_same_totals(client, app_ctx):
     db.session.commit()
     serials = [s.serial for s in db.session.query(Stamp).filter_by(order_id=order.id)]
     for i in range(22):
-        found = services.resolve(product.gtin, None, serials[i % 4])
-        services.record_scan(found, ip=f"198.51.100.{i}", user_agent=PHONE)
+        found = scans.resolve(product.gtin, None, serials[i % 4])
+        scans.record_scan(found, ip=f"198.51.100.{i}", user_agent=PHONE)
     headers = {"Authorization": f"Bearer {factories.token(staff)}", **EN}
     db.session.commit()
 

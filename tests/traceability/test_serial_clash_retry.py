@@ -12,7 +12,7 @@ from sqlalchemy import func, select
 
 from core.extensions import db
 from tests import factories
-from traceability.stamps import services
+from traceability.stamps import orders, serials
 from traceability.stamps.models import Stamp, StampOrder
 
 
@@ -33,9 +33,9 @@ def test_a_clash_on_a_later_stamp_leaves_no_stamp_of_the_failed_draw(app_ctx, mo
         assert draws, "the redrawn serials were refused too: the failed attempt left rows"
         return draws.pop(0)
 
-    monkeypatch.setattr(services, "new_serials", new_serials)
+    monkeypatch.setattr(serials, "new_serials", new_serials)
 
-    order = services.create_order(batch, {"quantity": 2}, owner)
+    order = orders.create_order(batch, {"quantity": 2}, owner)
     db.session.commit()
 
     assert [(s.seq, s.serial) for s in stamps_of(order)] == [

@@ -14,7 +14,7 @@ from sqlalchemy import func, select
 from core.audit import AuditEntry
 from core.extensions import db
 from tests import factories
-from traceability.stamps import services
+from traceability.stamps import counterfeit, orders, scans, serials
 from traceability.stamps.models import (
     CounterfeitReport,
     RenderState,
@@ -160,6 +160,9 @@ def test_the_order_page_refreshes_itself_while_the_pdf_is_prepared(client, shop)
         ({"size_mm": "50"}, "size_mm", "Choose a stamp size from 15 to 40 mm."),
         ({"rows": "12"}, "rows", "At most"),
         ({"cols": "9"}, "cols", "At most"),
+        # Text that is no number is refused by the form itself, which parses it once.
+        ({"quantity": "many"}, "quantity", "Not a valid integer value."),
+        ({"size_mm": "big"}, "size_mm", "Not a valid decimal value."),
     ],
 )
 def test_order_form_errors_are_shown_and_nothing_is_created(client, shop, change, field, message):
@@ -177,6 +180,36 @@ def test_order_form_errors_are_shown_and_nothing_is_created(client, shop, change
     assert error and message in error.group(1)
     assert 'aria-invalid="true"' in page
     assert (order_count(), db.session.scalar(select(func.count()).select_from(Stamp))) == before
+
+
+def test_the_order_form_reads_its_boxes_and_text_once(client, shop):
+    """Ticked boxes ("y") and typed text reach the service as booleans and trimmed text."""
+    client.login(shop.owner.email, factories.PASSWORD)
+    data = {k: v for k, v in ORDER.items() if k != "show_caption"}
+    data.update(activation_required="y", note="  Tết 2027  ", size_mm="30.5")
+    assert client.submit(shop.form_url, data, token_from=shop.form_url).status_code == 302
+    order = db.session.scalars(select(StampOrder).where(StampOrder.batch_id == shop.batch.id)).one()
+    assert order.activation_required is True and order.note == "Tết 2027"
+    assert order.layout["show_caption"] is False and order.layout["size_mm"] == 30.5
+    assert {s.state for s in stamps_of(order)} == {StampState.ISSUED}
+
+
+def test_order_buttons_without_a_csrf_token_are_refused(client, shop):
+    """CSRFProtect checks every POST before the view runs; the views do not check again."""
+    order = shop.order(3, activation_required=True)
+    order.render_state, order.render_error = RenderState.FAILED, "disk full"
+    db.session.commit()
+    client.login(shop.owner.email, factories.PASSWORD)
+    base = f"/stamps/orders/{order.id}"
+    for action, data in (
+        ("render", {}),
+        ("activate", {"first": "1", "last": "3"}),
+        ("void", {"first": "1", "last": "3", "reason": "Rách", "confirmed": "yes"}),
+    ):
+        assert client.post(f"{base}/{action}", data=data).status_code == 400, action
+    db.session.expire_all()
+    assert order.render_state is RenderState.FAILED
+    assert {s.state for s in stamps_of(order)} == {StampState.ISSUED}
 
 
 def test_a_roll_layout_ignores_the_grid(client, shop):
@@ -374,16 +407,16 @@ def test_staff_see_every_order_with_its_producer(client, shop):
 
 
 def scan(gtin, lot, serial, *, ip="198.51.100.7", place=None):
-    found = services.record_scan(services.resolve(gtin, lot, serial), ip=ip, user_agent=PHONE)
+    found = scans.record_scan(scans.resolve(gtin, lot, serial), ip=ip, user_agent=PHONE)
     if place:
-        services.share_place(found.scan_id, *place)
+        scans.share_place(found.scan_id, *place)
     return found
 
 
 def test_the_scans_page_counts_verdicts_places_and_suspicious_stamps(client, shop):
     order = shop.order(3, activation_required=True)
     first, second, _third = stamps_of(order)
-    services.activate_stamps(order, shop.owner, 1, 1)
+    orders.activate_stamps(order, shop.owner, 1, 1)
     gtin = shop.product.gtin
     scan(gtin, "LOT-2026/11", first.serial, place=(10.94, 106.82))
     scan(gtin, "LOT-2026/11", first.serial, ip="198.51.100.8", place=(10.94, 106.82))
@@ -444,7 +477,7 @@ def make_report(shop, **data) -> tuple[CounterfeitReport, Stamp]:
     order = shop.order(1)
     stamp = stamps_of(order)[0]
     found = scan(shop.product.gtin, "LOT-2026/11", stamp.serial)
-    report = services.create_report(
+    report = counterfeit.create_report(
         found,
         {"message": "Tem bị dán đè lên tem khác", "where_bought": "Chợ Biên Hòa", **data},
         client="c" * 24,
@@ -462,7 +495,7 @@ def test_staff_move_a_report_to_investigating_then_confirmed_which_flags_the_sta
     detail_url = f"/staff/reports/{report.id}"
     page = html(client.get(detail_url, headers=EN))
     assert "Chợ Biên Hòa" in page and "0909 000 111" in page
-    assert services.stamp_url(report.gtin, report.lot, report.serial) in page
+    assert serials.stamp_url(report.gtin, report.lot, report.serial) in page
     assert "Scanned 1 time ·" in page
 
     client.submit(
@@ -500,6 +533,11 @@ def test_an_invalid_transition_is_shown_and_changes_nothing(client, shop):
     assert response.status_code == 302
     page = html(client.get(detail_url, headers=EN))
     assert "A report that is confirmed cannot become dismissed." in flashes(page)
+    # A state that is none is refused by the form; without a CSRF token, nothing is read.
+    client.submit(f"{detail_url}/state", {"state": "bogus"}, token_from=detail_url, headers=EN)
+    assert "New status: Not a valid choice." in flashes(html(client.get(detail_url, headers=EN)))
+    no_token = client.post(f"{detail_url}/state", data={"state": "investigating"})
+    assert no_token.status_code == 400
     db.session.expire_all()
     assert report.state is ReportState.CONFIRMED
 

@@ -12,12 +12,13 @@ from sqlalchemy import func, select, update
 from sqlalchemy.exc import IntegrityError
 
 from core.audit import AuditEntry
+from core.db import utcnow
 from core.errors import Conflict, NotFound, ValidationFailed
 from core.extensions import db
 from tests import factories
 from tests.conftest import make_test_app
 from traceability.gs1.ai import validate_value
-from traceability.stamps import jobs, services
+from traceability.stamps import counterfeit, jobs, orders, printing, scans, serials
 from traceability.stamps.models import (
     CounterfeitReport,
     RenderState,
@@ -53,35 +54,35 @@ def stamps_of(order) -> list[Stamp]:
 
 
 def scan(stamp, ip="198.51.100.7", ua=UA, lot=None):
-    found = services.resolve(stamp.gtin, lot, stamp.serial)
-    return services.record_scan(found, ip=ip, user_agent=ua)
+    found = scans.resolve(stamp.gtin, lot, stamp.serial)
+    return scans.record_scan(found, ip=ip, user_agent=ua)
 
 
 # --- serials -------------------------------------------------------------------------------
 
 
 def test_serials_are_random_unguessable_and_valid_gs1_serials():
-    serials = services.new_serials(20_000)
-    assert len(set(serials)) == 20_000
-    assert services.SERIAL_BITS >= 60
-    assert math.isclose(services.SERIAL_BITS, 11 * math.log2(57))
-    for serial in serials[:2000]:
-        assert len(serial) == services.SERIAL_LENGTH <= 20
+    drawn = serials.new_serials(20_000)
+    assert len(set(drawn)) == 20_000
+    assert serials.SERIAL_BITS >= 60
+    assert math.isclose(serials.SERIAL_BITS, 11 * math.log2(57))
+    for serial in drawn[:2000]:
+        assert len(serial) == serials.SERIAL_LENGTH <= 20
         validate_value("21", serial)  # GS1 character set 82, as AI (21) requires
-        assert set(serial) <= set(services.SERIAL_ALPHABET)
+        assert set(serial) <= set(serials.SERIAL_ALPHABET)
     # Every symbol is used in every position: no position is fixed or biased away.
-    for position in range(services.SERIAL_LENGTH):
-        assert {s[position] for s in serials} == set(services.SERIAL_ALPHABET)
+    for position in range(serials.SERIAL_LENGTH):
+        assert {s[position] for s in drawn} == set(serials.SERIAL_ALPHABET)
 
 
 def test_serials_are_uniform_enough():
     """A chi-square test on symbol frequencies: rejection sampling keeps them uniform."""
-    serials = services.new_serials(30_000)
-    counts = dict.fromkeys(services.SERIAL_ALPHABET, 0)
-    for serial in serials:
+    drawn = serials.new_serials(30_000)
+    counts = dict.fromkeys(serials.SERIAL_ALPHABET, 0)
+    for serial in drawn:
         for char in serial:
             counts[char] += 1
-    expected = len(serials) * services.SERIAL_LENGTH / len(counts)
+    expected = len(drawn) * serials.SERIAL_LENGTH / len(counts)
     chi2 = sum((c - expected) ** 2 / expected for c in counts.values())
     assert chi2 < 120  # 56 degrees of freedom: p < 1e-6 above about 110
 
@@ -100,7 +101,7 @@ def test_order_issues_every_stamp_with_the_batch_and_gtin(world):
         select(AuditEntry.action).where(AuditEntry.object_type == "stamp_orders")
     ).all()
     assert "stamp_order.create" in actions
-    csv_text = "".join(services.order_csv(order))
+    csv_text = "".join(printing.order_csv(order))
     lines = csv_text.strip().split("\r\n")
     assert lines[0] == "seq,serial,url,gtin,lot" and len(lines) == 26
     assert lines[1] == (
@@ -113,8 +114,8 @@ def test_order_issues_every_stamp_with_the_batch_and_gtin(world):
     ("data", "field"),
     [
         ({"quantity": 0}, "quantity"),
+        ({"quantity": None}, "quantity"),  # the form's empty box
         ({"quantity": 100_001}, "quantity"),
-        ({"quantity": "many"}, "quantity"),
         ({"quantity": 10, "size_mm": 50}, "size_mm"),
         ({"quantity": 10, "size_mm": 14}, "size_mm"),
         ({"quantity": 10, "rows": 40, "cols": 1, "size_mm": 40}, "rows"),
@@ -124,7 +125,7 @@ def test_order_issues_every_stamp_with_the_batch_and_gtin(world):
 def test_bad_orders_are_refused_and_leave_nothing(world, data, field):
     before = count(Stamp), count(StampOrder)
     with pytest.raises(ValidationFailed) as refused:
-        services.create_order(world.batch, data, world.owner)
+        orders.create_order(world.batch, data, world.owner)
     assert field in refused.value.errors
     assert (count(Stamp), count(StampOrder)) == before
 
@@ -133,16 +134,16 @@ def test_orders_only_for_a_published_product_of_ones_own(world):
     draft = factories.product(world.producer, world.owner)
     draft_batch = factories.batch(draft, world.owner)
     with force_locale("en"), pytest.raises(Conflict, match="verified"):
-        services.create_order(draft_batch, {"quantity": 5}, world.owner)
+        orders.create_order(draft_batch, {"quantity": 5}, world.owner)
     _other, other_user = factories.producer()
     with pytest.raises(NotFound):
-        services.create_order(world.batch, {"quantity": 5}, other_user)
+        orders.create_order(world.batch, {"quantity": 5}, other_user)
 
 
 def test_a_clash_with_an_issued_serial_redraws_the_whole_order(world, monkeypatch):
     first = stamps_of(factories.stamp_order(world.batch, world.owner, quantity=3))
     draws = iter([[first[0].serial, "NEWSERIAL01"], ["NEWSERIAL02", "NEWSERIAL03"]])
-    monkeypatch.setattr(services, "new_serials", lambda n: next(draws))
+    monkeypatch.setattr(serials, "new_serials", lambda n: next(draws))
     order = factories.stamp_order(world.batch, world.owner, quantity=2)
     assert [s.serial for s in stamps_of(order)] == ["NEWSERIAL02", "NEWSERIAL03"]
 
@@ -151,9 +152,9 @@ def test_an_order_that_keeps_clashing_fails_whole(world, monkeypatch):
     taken = stamps_of(factories.stamp_order(world.batch, world.owner, quantity=1))[0].serial
     db.session.commit()
     before = count(Stamp), count(StampOrder)
-    monkeypatch.setattr(services, "new_serials", lambda n: [taken, "FRESH000001"][:n])
+    monkeypatch.setattr(serials, "new_serials", lambda n: [taken, "FRESH000001"][:n])
     with pytest.raises(IntegrityError):
-        services.create_order(world.batch, {"quantity": 2}, world.owner)
+        orders.create_order(world.batch, {"quantity": 2}, world.owner)
     db.session.rollback()  # what the request does with an exception
     assert (count(Stamp), count(StampOrder)) == before
 
@@ -180,7 +181,7 @@ def test_concurrent_orders_never_share_a_serial(fresh_database, tmp_path, monkey
         batch_id, owner_id = batch.id, owner.id
         db.session.remove()
 
-    real_new_serials = services.new_serials
+    real_new_serials = serials.new_serials
     shared = real_new_serials(2000)
     drawn = threading.local()
     redraws = []
@@ -192,7 +193,7 @@ def test_concurrent_orders_never_share_a_serial(fresh_database, tmp_path, monkey
         redraws.append(count)
         return real_new_serials(count)
 
-    monkeypatch.setattr(services, "new_serials", overlapping_serials)
+    monkeypatch.setattr(serials, "new_serials", overlapping_serials)
     barrier = threading.Barrier(10)
     errors = []
 
@@ -206,7 +207,7 @@ def test_concurrent_orders_never_share_a_serial(fresh_database, tmp_path, monkey
                 actor = db.session.get(User, owner_id)
                 db.session.commit()  # hold no lock while waiting for the others
                 barrier.wait(timeout=30)
-                services.create_order(batch, {"quantity": 2000}, actor)
+                orders.create_order(batch, {"quantity": 2000}, actor)
                 db.session.commit()
             except Exception as exc:  # reported below
                 errors.append(exc)
@@ -223,10 +224,10 @@ def test_concurrent_orders_never_share_a_serial(fresh_database, tmp_path, monkey
     with app.app_context():
         total = db.session.scalar(select(func.count()).select_from(Stamp))
         distinct = db.session.scalar(select(func.count(func.distinct(Stamp.serial))))
-        orders = db.session.scalar(select(func.count()).select_from(StampOrder))
+        placed = db.session.scalar(select(func.count()).select_from(StampOrder))
         db.session.remove()
         db.engine.dispose()
-    assert (orders, total, distinct) == (10, 20_000, 20_000)
+    assert (placed, total, distinct) == (10, 20_000, 20_000)
     assert redraws == [2000] * 9  # the shared draw clashed for all but the first order
 
 
@@ -235,17 +236,17 @@ def test_concurrent_orders_never_share_a_serial(fresh_database, tmp_path, monkey
 
 def test_void_a_range_and_one_stamp_with_a_reason(world):
     order = factories.stamp_order(world.batch, world.owner, quantity=10)
-    assert services.void_stamps(order, world.owner, "Tờ in lỗi", 3, 5) == 3
+    assert orders.void_stamps(order, world.owner, "Tờ in lỗi", 3, 5) == 3
     stamps = stamps_of(order)
     assert [s.seq for s in stamps if s.state is StampState.VOID] == [3, 4, 5]
     assert stamps[3].void_reason == "Tờ in lỗi" and stamps[3].voided_at is not None
-    assert services.void_stamp(stamps[0], world.owner, "Dán hỏng") == 1
-    assert services.void_stamps(order, world.owner, "again", 3, 5) == 0  # already void
+    assert orders.void_stamp(stamps[0], world.owner, "Dán hỏng") == 1
+    assert orders.void_stamps(order, world.owner, "again", 3, 5) == 0  # already void
     with pytest.raises(ValidationFailed) as no_reason:
-        services.void_stamps(order, world.owner, "  ", 1, 1)
+        orders.void_stamps(order, world.owner, "  ", 1, 1)
     assert "reason" in no_reason.value.errors
     with pytest.raises(ValidationFailed):
-        services.void_stamps(order, world.owner, "x", 9, 11)
+        orders.void_stamps(order, world.owner, "x", 9, 11)
     entries = db.session.scalars(select(AuditEntry).where(AuditEntry.action == "stamps.void")).all()
     assert [(e.detail["first"], e.detail["last"], e.detail["count"]) for e in entries][:2] == [
         (3, 5, 3),
@@ -254,11 +255,11 @@ def test_void_a_range_and_one_stamp_with_a_reason(world):
 
 
 def test_activation(world):
-    order = factories.stamp_order(world.batch, world.owner, quantity=4, activation_required="y")
+    order = factories.stamp_order(world.batch, world.owner, quantity=4, activation_required=True)
     assert {s.state for s in stamps_of(order)} == {StampState.ISSUED}
     found = scan(stamps_of(order)[0])
     assert found.verdict is Verdict.SUSPICIOUS and found.reasons == ["not_released"]
-    assert services.activate_stamps(order, world.owner, 1, 2) == 2
+    assert orders.activate_stamps(order, world.owner, 1, 2) == 2
     assert [s.state for s in stamps_of(order)] == [StampState.ACTIVE] * 2 + [StampState.ISSUED] * 2
     assert scan(stamps_of(order)[1]).verdict is Verdict.GENUINE
 
@@ -293,8 +294,8 @@ def test_too_many_scans_and_too_many_phones_are_suspicious(world, app, monkeypat
 
 def test_places_far_apart_in_a_short_time_are_suspicious(world):
     stamp = stamps_of(factories.stamp_order(world.batch, world.owner, quantity=1))[0]
-    services.share_place(scan(stamp).scan_id, 10.9468, 106.8240)  # Biên Hòa
-    services.share_place(scan(stamp).scan_id, 21.0285, 105.8542)  # Hà Nội, minutes later
+    scans.share_place(scan(stamp).scan_id, 10.9468, 106.8240)  # Biên Hòa
+    scans.share_place(scan(stamp).scan_id, 21.0285, 105.8542)  # Hà Nội, minutes later
     third = scan(stamp)
     assert third.verdict is Verdict.SUSPICIOUS and "far_apart" in third.reasons
     assert third.first_place == (10.9, 106.8)  # coarse: 0.1°
@@ -303,62 +304,62 @@ def test_places_far_apart_in_a_short_time_are_suspicious(world):
 def test_sharing_a_place_is_coarse_once_and_checked(world):
     stamp = stamps_of(factories.stamp_order(world.batch, world.owner, quantity=1))[0]
     found = scan(stamp)
-    row = services.share_place(found.scan_id, "10.94681", "106.82404")
+    row = scans.share_place(found.scan_id, 10.94681, 106.82404)
     assert (row.lat, row.lon) == (10.9, 106.8)
     with pytest.raises(Conflict):
-        services.share_place(found.scan_id, 10, 106)
+        scans.share_place(found.scan_id, 10, 106)
     with pytest.raises(ValidationFailed):
-        services.share_place(found.scan_id, 91, 0)
-    token = services.scan_token(found.scan_id)
-    assert services.scan_from_token(token) == found.scan_id
+        scans.share_place(found.scan_id, 91, 0)
+    token = scans.scan_token(found.scan_id)
+    assert scans.scan_from_token(token) == found.scan_id
     with pytest.raises(NotFound):
-        services.scan_from_token(token[:-2] + "xx")
+        scans.scan_from_token(token[:-2] + "xx")
 
 
 def test_void_and_unissued_and_unknown(world):
     stamps = stamps_of(factories.stamp_order(world.batch, world.owner, quantity=2))
-    services.void_stamp(stamps[0], world.owner, "Mất cuộn tem")
+    orders.void_stamp(stamps[0], world.owner, "Mất cuộn tem")
     found = scan(stamps[0])
     assert found.verdict is Verdict.VOID
     db.session.refresh(stamps[0])
     assert stamps[0].scan_count == 0  # a void stamp's page view is a scan, not a count
-    unissued = services.record_scan(
-        services.resolve(world.product.gtin, None, "NOTOURS0001"), ip="1.2.3.4", user_agent=UA
+    unissued = scans.record_scan(
+        scans.resolve(world.product.gtin, None, "NOTOURS0001"), ip="1.2.3.4", user_agent=UA
     )
     assert (unissued.verdict, unissued.unknown) == (Verdict.NOT_ISSUED, "serial")
     assert unissued.product.name == "Cà phê Định Quán"  # walked up to the product
-    wrong_lot = services.resolve(world.product.gtin, "NO-SUCH-LOT", stamps[1].serial)
+    wrong_lot = scans.resolve(world.product.gtin, "NO-SUCH-LOT", stamps[1].serial)
     assert (wrong_lot.verdict, wrong_lot.unknown) == (Verdict.NOT_ISSUED, "lot")
-    unknown = services.resolve(factories.gtin(), None, None)
+    unknown = scans.resolve(factories.gtin(), None, None)
     assert unknown.product is None and unknown.unknown == "gtin"
-    product_only = services.resolve(world.product.gtin, None, None)
+    product_only = scans.resolve(world.product.gtin, None, None)
     assert product_only.verdict is Verdict.PRODUCT
 
 
 def test_probing_unissued_serials_is_noticed(world, app):
-    client = services.client_hash("192.0.2.50", UA)
+    client = scans.client_hash("192.0.2.50", UA)
     for n in range(app.config["SCAN_PROBE_LIMIT"]):
-        assert not services.probing(client, app.config)
-        found = services.resolve(world.product.gtin, None, f"GUESS{n:06d}")
-        services.record_scan(found, ip="192.0.2.50", user_agent=UA)
-    assert services.probing(client, app.config)
-    assert not services.probing(services.client_hash("192.0.2.51", UA), app.config)
+        assert not scans.probing(client, app.config)
+        found = scans.resolve(world.product.gtin, None, f"GUESS{n:06d}")
+        scans.record_scan(found, ip="192.0.2.50", user_agent=UA)
+    assert scans.probing(client, app.config)
+    assert not scans.probing(scans.client_hash("192.0.2.51", UA), app.config)
 
 
 def test_confirmed_report_flags_the_stamp_and_dismissing_unflags(world):
     stamp = stamps_of(factories.stamp_order(world.batch, world.owner, quantity=1))[0]
     found = scan(stamp)
-    report = services.create_report(found, {"message": "Tem in mờ, khác hàng thật"}, client="c")
+    report = counterfeit.create_report(found, {"message": "Tem in mờ, khác hàng thật"}, client="c")
     staff = factories.staff()
-    services.change_report_state(report, "investigating", "Đang xác minh", staff)
-    services.change_report_state(report, "confirmed", "", staff)
+    counterfeit.change_report_state(report, ReportState.INVESTIGATING, "Đang xác minh", staff)
+    counterfeit.change_report_state(report, ReportState.CONFIRMED, "", staff)
     db.session.refresh(stamp)
     assert stamp.flagged
     assert scan(stamp).reasons[0] == "reported"
     with pytest.raises(Conflict):
-        services.change_report_state(report, "new", "", staff)
-    services.change_report_state(report, "investigating", "", staff)
-    services.change_report_state(report, "dismissed", "Hàng thật", staff)
+        counterfeit.change_report_state(report, ReportState.NEW, "", staff)
+    counterfeit.change_report_state(report, ReportState.INVESTIGATING, "", staff)
+    counterfeit.change_report_state(report, ReportState.DISMISSED, "Hàng thật", staff)
     db.session.refresh(stamp)
     assert not stamp.flagged
     assert report.staff_note == "Đang xác minh\nHàng thật"
@@ -366,9 +367,9 @@ def test_confirmed_report_flags_the_stamp_and_dismissing_unflags(world):
 
 
 def test_reports_need_a_real_message(world):
-    found = services.resolve(world.product.gtin, None, None)
+    found = scans.resolve(world.product.gtin, None, None)
     with pytest.raises(ValidationFailed) as refused:
-        services.create_report(found, {"message": "fake"}, client="c")
+        counterfeit.create_report(found, {"message": "fake"}, client="c")
     assert "message" in refused.value.errors
 
 
@@ -395,7 +396,7 @@ def test_an_abandoned_render_is_picked_up_again(world):
     db.session.execute(
         update(StampOrder)
         .where(StampOrder.id == order.id)
-        .values(updated_at=services.utcnow() - dt.timedelta(minutes=5))
+        .values(updated_at=utcnow() - dt.timedelta(minutes=5))
     )
     db.session.commit()
     assert order.id in jobs.pending_orders()
@@ -435,13 +436,17 @@ def test_thread_runner_renders_in_the_background(fresh_database, tmp_path):
         order_id = order.id
         jobs.enqueue_render(order_id)
         runner = app.extensions["stamp_runner"]
-        for _ in range(600):
-            state = db.session.get(StampOrder, order_id).render_state
-            db.session.remove()  # hold no transaction (SQLite's lock) while the runner works
-            if state in (RenderState.READY, RenderState.FAILED):
-                break
-            runner.thread.join(0.05)
+        try:
+            for _ in range(600):
+                state = db.session.get(StampOrder, order_id).render_state
+                db.session.remove()  # hold no transaction (SQLite's lock) while the runner works
+                if state in (RenderState.READY, RenderState.FAILED):
+                    break
+                runner.thread.join(0.05)
+        finally:
+            runner.stop()  # or its next sweep would read the next tests' sessions
         assert state is RenderState.READY
+        assert not runner.thread.is_alive()
         db.session.remove()
         db.engine.dispose()
 

@@ -11,8 +11,8 @@ from sqlalchemy import select, update
 from core.db import utcnow
 from core.extensions import db
 from tests import factories
-from traceability.stamps import services
-from traceability.stamps.models import Scan, Stamp
+from traceability.stamps import counterfeit, scans
+from traceability.stamps.models import ReportState, Scan, Stamp
 
 UA = "Mozilla/5.0 (iPhone; CPU iPhone OS 18_0 like Mac OS X) Mobile/15E148 Safari/604.1"
 BIEN_HOA, HA_NOI = (10.9468, 106.8240), (21.0285, 105.8542)  # about 1 150 km apart
@@ -28,8 +28,8 @@ def stamp(app_ctx):
 
 
 def scan(stamp, ip="198.51.100.7"):
-    found = services.resolve(stamp.gtin, None, stamp.serial)
-    return services.record_scan(found, ip=ip, user_agent=UA)
+    found = scans.resolve(stamp.gtin, None, stamp.serial)
+    return scans.record_scan(found, ip=ip, user_agent=UA)
 
 
 def _move_back(scan_id: int, delta: dt.timedelta) -> None:
@@ -40,8 +40,8 @@ def _move_back(scan_id: int, delta: dt.timedelta) -> None:
 def test_far_apart_places_count_only_within_the_time_window(app, stamp, hours_apart, flagged):
     assert app.config["STAMP_SUSPICIOUS_HOURS"] == 6
     earlier = scan(stamp).scan_id
-    services.share_place(earlier, *BIEN_HOA)
-    services.share_place(scan(stamp).scan_id, *HA_NOI)
+    scans.share_place(earlier, *BIEN_HOA)
+    scans.share_place(scan(stamp).scan_id, *HA_NOI)
     _move_back(earlier, dt.timedelta(hours=hours_apart))
     assert ("far_apart" in scan(stamp).reasons) is flagged
 
@@ -50,18 +50,20 @@ def test_dismissing_one_report_keeps_the_flag_while_another_stays_confirmed(stam
     found = scan(stamp)
     staff = factories.staff()
     first, second = (
-        services.create_report(found, {"message": f"Tem in mờ, khác hàng thật ({n})"}, client="c")
+        counterfeit.create_report(
+            found, {"message": f"Tem in mờ, khác hàng thật ({n})"}, client="c"
+        )
         for n in (1, 2)
     )
     for report in (first, second):
-        services.change_report_state(report, "confirmed", "", staff)
-    services.change_report_state(first, "investigating", "", staff)
-    services.change_report_state(first, "dismissed", "Hàng thật", staff)
+        counterfeit.change_report_state(report, ReportState.CONFIRMED, "", staff)
+    counterfeit.change_report_state(first, ReportState.INVESTIGATING, "", staff)
+    counterfeit.change_report_state(first, ReportState.DISMISSED, "Hàng thật", staff)
     db.session.refresh(stamp)
     assert stamp.flagged
     assert "reported" in scan(stamp).reasons
-    services.change_report_state(second, "investigating", "", staff)
-    services.change_report_state(second, "dismissed", "Hàng thật", staff)
+    counterfeit.change_report_state(second, ReportState.INVESTIGATING, "", staff)
+    counterfeit.change_report_state(second, ReportState.DISMISSED, "Hàng thật", staff)
     db.session.refresh(stamp)
     assert not stamp.flagged
 
@@ -70,11 +72,11 @@ def test_dismissing_one_report_keeps_the_flag_while_another_stays_confirmed(stam
 def test_probing_counts_unissued_serials_of_the_last_hour_only(app, stamp, minutes_ago, probing):
     ip = "192.0.2.60"
     ids = [
-        services.record_scan(
-            services.resolve(stamp.gtin, None, f"GUESS{n:06d}"), ip=ip, user_agent=UA
+        scans.record_scan(
+            scans.resolve(stamp.gtin, None, f"GUESS{n:06d}"), ip=ip, user_agent=UA
         ).scan_id
         for n in range(app.config["SCAN_PROBE_LIMIT"])
     ]
     for scan_id in ids:
         _move_back(scan_id, dt.timedelta(minutes=minutes_ago))
-    assert services.probing(services.client_hash(ip, UA), app.config) is probing
+    assert scans.probing(scans.client_hash(ip, UA), app.config) is probing

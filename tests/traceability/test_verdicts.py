@@ -13,20 +13,21 @@ from sqlalchemy import select, update
 
 from core import audit
 from core import db as core_db
+from core.db import utcnow
 from core.errors import Conflict, NotFound, ValidationFailed
 from core.extensions import db
 from core.formatting import format_date
 from tests import factories
 from traceability.registry import services as registry
 from traceability.registry.models import PortalState, Product, ReviewState
-from traceability.stamps import services
-from traceability.stamps.models import Scan, Stamp, StampState, Standing, Verdict
+from traceability.stamps import cards, counterfeit, orders, recalls, scans, serials, verdicts
+from traceability.stamps.models import ReportState, Scan, Stamp, StampState, Standing, Verdict
 
 BROWSER = {
     "Accept": "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8",
     "User-Agent": "Mozilla/5.0 (Linux; Android 14; SM-A155F) AppleWebKit/537.36 Chrome/131.0",
 }
-TODAY = services.province_date(services.utcnow())
+TODAY = verdicts.province_date(utcnow())
 
 
 class Stamped:
@@ -49,7 +50,7 @@ class Stamped:
         self.path = self.path_of(self.stamp)
 
     def path_of(self, stamp, lot: str | None = None) -> str:
-        return services.stamp_path(self.product.gtin, lot or self.batch.lot_code, stamp.serial)
+        return serials.stamp_path(self.product.gtin, lot or self.batch.lot_code, stamp.serial)
 
 
 @pytest.fixture
@@ -66,7 +67,7 @@ def page(client, path: str, **headers) -> str:
 # --- the ordered states ---------------------------------------------------------------------
 
 
-def _card(**fields) -> services.BatchCard:
+def _card(**fields) -> cards.BatchCard:
     values = {
         "id": 1,
         "lot_code": "L1",
@@ -75,41 +76,41 @@ def _card(**fields) -> services.BatchCard:
         "site_name": None,
         "site_ward_name": None,
     }
-    return services.BatchCard(**{**values, **fields})
+    return cards.BatchCard(**{**values, **fields})
 
 
-def _found(verdict: Verdict, batch=None, flagged=False, reasons=()) -> services.Resolution:
+def _found(verdict: Verdict, batch=None, flagged=False, reasons=()) -> verdicts.Resolution:
     stamp = SimpleNamespace(flagged=flagged, state=StampState.ACTIVE)
-    return services.Resolution(
+    return verdicts.Resolution(
         gtin="0", lot="L1", serial="S", batch=batch, stamp=stamp, verdict=verdict,
         reasons=list(reasons),
     )  # fmt: skip
 
 
 def test_every_bad_fact_is_named_worst_first_and_the_page_is_never_green():
-    bad = _card(recalled_at=services.utcnow(), expires_on=TODAY - dt.timedelta(days=1))
-    found = services.settle(_found(Verdict.GENUINE, bad, flagged=True), TODAY)
+    bad = _card(recalled_at=utcnow(), expires_on=TODAY - dt.timedelta(days=1))
+    found = verdicts.settle(_found(Verdict.GENUINE, bad, flagged=True), TODAY)
     assert found.standing is Standing.RECALLED
     assert found.alerts == [Standing.RECALLED, Standing.CONFIRMED_FAKE, Standing.EXPIRED]
     expired = _card(expires_on=TODAY - dt.timedelta(days=1))
-    found = services.settle(_found(Verdict.SCANNED_BEFORE, expired, reasons=()), TODAY)
+    found = verdicts.settle(_found(Verdict.SCANNED_BEFORE, expired, reasons=()), TODAY)
     assert found.standing is Standing.EXPIRED
-    found = services.settle(_found(Verdict.SUSPICIOUS, _card(), reasons=["many_scans"]), TODAY)
+    found = verdicts.settle(_found(Verdict.SUSPICIOUS, _card(), reasons=["many_scans"]), TODAY)
     assert found.standing is Standing.SUSPICIOUS
     # A lot's own page (no serial) of a recalled batch is not "product information" either.
-    lot_page = services.Resolution(gtin="0", lot="L1", serial=None, batch=bad)
+    lot_page = verdicts.Resolution(gtin="0", lot="L1", serial=None, batch=bad)
     lot_page.verdict = Verdict.PRODUCT
-    assert services.settle(lot_page, TODAY).standing is Standing.RECALLED
-    fine = services.settle(_found(Verdict.GENUINE, _card(expires_on=TODAY)), TODAY)
+    assert verdicts.settle(lot_page, TODAY).standing is Standing.RECALLED
+    fine = verdicts.settle(_found(Verdict.GENUINE, _card(expires_on=TODAY)), TODAY)
     assert (fine.standing, fine.alerts, fine.expires_in) == (Standing.GENUINE, [], 0)
 
 
 def test_expiry_is_judged_on_the_provinces_calendar():
     # 18:00 UTC on 2 August is already 3 August in Đồng Nai (UTC+7).
     evening = dt.datetime(2026, 8, 2, 18, 0, tzinfo=dt.UTC)
-    assert services.province_date(evening) == dt.date(2026, 8, 3)
+    assert verdicts.province_date(evening) == dt.date(2026, 8, 3)
     found = _found(Verdict.GENUINE, _card(expires_on=dt.date(2026, 8, 2)))
-    assert services.settle(found, services.province_date(evening)).standing is Standing.EXPIRED
+    assert verdicts.settle(found, verdicts.province_date(evening)).standing is Standing.EXPIRED
 
 
 # --- expiry ---------------------------------------------------------------------------------
@@ -155,7 +156,7 @@ def test_no_stamps_are_ordered_for_a_batch_past_its_use_by_date(client, app_ctx)
     )
     db.session.commit()
     with pytest.raises(Conflict):
-        services.create_order(batch, {"quantity": 10}, owner)
+        orders.create_order(batch, {"quantity": 10}, owner)
     client.login(owner.email, factories.PASSWORD)
     form = client.get(f"/batches/{batch.id}/stamps/new")
     assert "quá hạn sử dụng" in form.get_data(as_text=True)
@@ -174,11 +175,11 @@ def test_a_batch_close_to_expiry_says_when_it_expires(client, app_ctx):
 
 
 def confirm_fake(stamped: Stamped, stamp) -> None:
-    found = services.resolve(stamped.product.gtin, stamped.batch.lot_code, stamp.serial)
-    report = services.create_report(
+    found = scans.resolve(stamped.product.gtin, stamped.batch.lot_code, stamp.serial)
+    report = counterfeit.create_report(
         found, {"message": "Tem giống hệt nhưng bưởi chua"}, client="test-client"
     )
-    services.change_report_state(report, "confirmed", "Đã kiểm tra", factories.staff())
+    counterfeit.change_report_state(report, ReportState.CONFIRMED, "Đã kiểm tra", factories.staff())
     db.session.commit()
 
 
@@ -196,7 +197,7 @@ def test_a_confirmed_fake_says_copies_are_fakes_and_what_to_do(client, stamped):
 
 
 def test_a_void_reason_is_shown_to_staff_and_the_producer_only(app, stamped):
-    services.void_stamp(stamped.stamps[1], stamped.owner, "Tờ in bị lỗi")
+    orders.void_stamp(stamped.stamps[1], stamped.owner, "Tờ in bị lỗi")
     _, other_owner = factories.producer()
     staff = factories.staff()
     db.session.commit()
@@ -227,8 +228,8 @@ def test_a_serial_under_another_lot_is_suspicious_not_never_issued(client, stamp
     db.session.refresh(stamped.stamp)
     assert stamped.stamp.scan_count == 0  # the genuine item's own count is untouched
     # The same for a preview (not counted).
-    found = services.preview_verdict(
-        services.resolve(stamped.product.gtin, other.lot_code, stamped.stamp.serial)
+    found = verdicts.preview_verdict(
+        scans.resolve(stamped.product.gtin, other.lot_code, stamped.stamp.serial)
     )
     assert found.standing is Standing.SUSPICIOUS and found.stamp_lot == stamped.batch.lot_code
 
@@ -256,9 +257,9 @@ def test_a_portal_listing_recorded_by_staff_is_linked(client, stamped):
 
 def test_a_recalled_batch_is_red_with_the_notice_until_the_recall_is_lifted(client, stamped):
     page(client, stamped.path)  # the cards are cached now
-    services.void_stamp(stamped.stamps[2], stamped.owner, "hỏng")
-    assert services.recall_stamp_count(stamped.batch) == 2
-    services.recall_batch(stamped.batch, "Phát hiện dư lượng thuốc trừ sâu", factories.staff())
+    orders.void_stamp(stamped.stamps[2], stamped.owner, "hỏng")
+    assert recalls.recall_stamp_count(stamped.batch) == 2
+    recalls.recall_batch(stamped.batch, "Phát hiện dư lượng thuốc trừ sâu", factories.staff())
     db.session.commit()
     html = page(client, stamped.path)
     assert 'class="verdict recalled"' in html and "Lô hàng này đã bị thu hồi" in html
@@ -267,7 +268,7 @@ def test_a_recalled_batch_is_red_with_the_notice_until_the_recall_is_lifted(clie
         select(audit.AuditEntry).where(audit.AuditEntry.action == "batch.recall")
     ).one()
     assert entry.detail["stamps"] == 2 and entry.object_id == str(stamped.batch.id)
-    services.lift_recall(stamped.batch, stamped.owner)
+    recalls.lift_recall(stamped.batch, stamped.owner)
     db.session.commit()
     assert 'class="verdict scanned_before"' in page(client, stamped.path)
 
@@ -275,11 +276,11 @@ def test_a_recalled_batch_is_red_with_the_notice_until_the_recall_is_lifted(clie
 def test_only_staff_or_the_owner_recall_and_a_notice_is_required(stamped):
     _, other_owner = factories.producer()
     with pytest.raises(NotFound):
-        services.recall_batch(stamped.batch, "Thu hồi", other_owner)
+        recalls.recall_batch(stamped.batch, "Thu hồi", other_owner)
     with pytest.raises(ValidationFailed):
-        services.recall_batch(stamped.batch, "  ", stamped.owner)
+        recalls.recall_batch(stamped.batch, "  ", stamped.owner)
     with pytest.raises(ValidationFailed):
-        services.recall_batch(stamped.batch, "x" * 301, stamped.owner)
+        recalls.recall_batch(stamped.batch, "x" * 301, stamped.owner)
     assert stamped.batch.recalled_at is None
 
 
@@ -327,12 +328,12 @@ def test_with_redis_a_change_bumps_the_version_and_other_workers_reload(
 ):
     _require_redis()
     monkeypatch.setitem(app.config, "REDIS_URL", REDIS)
-    redis = services._redis_for(REDIS)
+    redis = cards._redis_for(REDIS)
     assert "Bưởi Tân Triều" in page(client, stamped.path)
-    before = int(redis.get(services.CARDS_VERSION_KEY) or 0)
+    before = int(redis.get(cards.CARDS_VERSION_KEY) or 0)
     registry.update_product(stamped.product, {"name": "Bưởi Tân Triều loại 1"}, stamped.owner)
     db.session.commit()
-    assert int(redis.get(services.CARDS_VERSION_KEY)) > before
+    assert int(redis.get(cards.CARDS_VERSION_KEY)) > before
     # Another worker's change: only the Redis version tells this process.
     db.session.execute(
         update(Product).where(Product.id == stamped.product.id).values(name="Bưởi mới")
@@ -344,7 +345,7 @@ def test_with_redis_a_change_bumps_the_version_and_other_workers_reload(
     )
     db.session.commit()
     assert "Bưởi mới hơn" not in page(client, stamped.path)  # the card is cached...
-    redis.incr(services.CARDS_VERSION_KEY)
+    redis.incr(cards.CARDS_VERSION_KEY)
     assert "Bưởi mới hơn" in page(client, stamped.path)  # ...until the version moves
 
 
@@ -356,8 +357,9 @@ def test_the_demo_shows_an_expired_batch_and_a_confirmed_fake(
     client, app_ctx, monkeypatch, loaded_on
 ):
     if loaded_on is not None:  # a newcomer running `make run` months after the demo was written
-        monkeypatch.setattr(core_db, "utcnow", lambda: loaded_on)
-        monkeypatch.setattr(services, "utcnow", lambda: loaded_on)
+        # Every stamps module that reads the clock: ordering, verdicts, scans and reports.
+        for module in (core_db, orders, verdicts, scans, counterfeit, recalls):
+            monkeypatch.setattr(module, "utcnow", lambda: loaded_on)
     from traceability.registry.demo import demo_stamp_urls, load_demo
 
     assert load_demo()

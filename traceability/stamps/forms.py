@@ -1,4 +1,7 @@
-"""Forms of the stamp pages. They parse input; the rules (ranges, layouts) live in the services."""
+"""Forms of the stamp and consumer pages: they turn the text typed into typed values once.
+
+The rules (ranges, layouts, the report workflow) live in the services, which take these values.
+"""
 
 from __future__ import annotations
 
@@ -6,19 +9,22 @@ import re
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
+from flask_wtf.file import FileField
 from wtforms import (
     BooleanField,
     DecimalField,
+    FloatField,
+    Form,
     HiddenField,
     IntegerField,
     RadioField,
-    SelectField,
     StringField,
     TextAreaField,
 )
 from wtforms.fields.choices import SelectChoice
-from wtforms.validators import Length, Optional
+from wtforms.validators import InputRequired, Length, Optional
 
+from core.forms import EnumSelectField, strip
 from traceability.stamps.models import ReportState, StampState, Verdict
 
 LAYOUT_KIND_LABELS = {
@@ -89,17 +95,19 @@ class StampOrderForm(FlaskForm):
     activation_required = BooleanField(
         _l("Keep the stamps inactive until I release them (activation)")
     )
-    note = StringField(_l("Note (for your records)"), validators=[Length(max=200)])
+    note = StringField(_l("Note (for your records)"), filters=[strip], validators=[Length(max=200)])
 
     def to_data(self) -> dict:
+        """Typed values for `orders.create_order` and `printing.preview_sheet` (None: default)."""
+        size_mm = self.size_mm.data
         data = {
             "quantity": self.quantity.data,
-            "kind": self.kind.data,
-            "size_mm": self.size_mm.data,
-            "show_caption": bool(self.show_caption.data),
-            "scan_hint": bool(self.scan_hint.data),
-            "activation_required": bool(self.activation_required.data),
-            "note": self.note.data,
+            "kind": self.kind.data or None,
+            "size_mm": float(size_mm) if size_mm is not None else None,
+            "show_caption": self.show_caption.data,
+            "scan_hint": self.scan_hint.data,
+            "activation_required": self.activation_required.data,
+            "note": self.note.data or "",
         }
         if self.kind.data != "roll":
             data.update(rows=self.rows.data, cols=self.cols.data)
@@ -130,7 +138,9 @@ class VoidForm(RangeForm):
 
     whole_order = BooleanField(_l("Void the whole order"))
     reason = StringField(
-        _l("Reason (e.g. a misprinted sheet)"), validators=[Optional(), Length(max=200)]
+        _l("Reason (e.g. a misprinted sheet)"),
+        filters=[strip],
+        validators=[Optional(), Length(max=200)],
     )
     confirmed = HiddenField()
     # Text, not a number field: "1.500" and "1 500" are how people write 1500.
@@ -140,7 +150,59 @@ class VoidForm(RangeForm):
         digits = re.sub(r"[\s.,]", "", self.typed_count.data or "")
         return int(digits) if digits.isdigit() else None
 
+    def to_args(self) -> tuple[str, int | None, int | None]:
+        """The reason and the range, for `orders.plan_void` and `orders.void_stamps`."""
+        return self.reason.data or "", self.first.data, self.last.data
+
 
 class ReportStateForm(FlaskForm):
-    state = SelectField(_l("New status"), choices=[], validate_choice=False)
-    note = TextAreaField(_l("Note (kept in the report's history)"), validators=[Length(max=2000)])
+    """A report's new state; the page offers the moves it may make, the service checks them."""
+
+    state = EnumSelectField(_l("New status"), labels=REPORT_STATE_LABELS)
+    note = TextAreaField(
+        _l("Note (kept in the report's history)"), filters=[strip], validators=[Length(max=2000)]
+    )
+
+
+# --- the consumer's pages: no account --------------------------------------------------------
+
+
+class ReportForm(FlaskForm):
+    """A consumer's report of a suspected fake (the service checks lengths)."""
+
+    message = TextAreaField(
+        _l("What looks wrong?"), filters=[strip], render_kw={"rows": 4, "maxlength": 2000}
+    )
+    where_bought = StringField(_l("Where did you buy it? (shop, market, website)"), filters=[strip])
+    contact = StringField(
+        _l("Phone or e-mail, if you would like an answer (optional)"), filters=[strip]
+    )
+    photo = FileField(
+        _l("A photo of the product or stamp (optional)"),
+        render_kw={"accept": "image/jpeg,image/png,image/webp"},
+    )
+    # A field people never see; bots fill it in.
+    website = HiddenField()
+
+    def to_data(self) -> dict[str, str]:
+        """The report's text, for `counterfeit.create_report`."""
+        return {
+            name: getattr(self, name).data or "" for name in ("message", "where_bought", "contact")
+        }
+
+
+class PlaceForm(FlaskForm):
+    """The coarse place the consumer page's script sends (no session: the token is the proof)."""
+
+    class Meta:
+        csrf = False
+
+    lat = FloatField(validators=[InputRequired()])
+    lon = FloatField(validators=[InputRequired()])
+
+
+class TypedSerialForm(Form):
+    """The serial (and GTIN) typed under a damaged QR code: a GET form, without a session."""
+
+    serial = StringField(filters=[strip])
+    gtin = StringField(filters=[strip])

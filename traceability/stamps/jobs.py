@@ -27,7 +27,7 @@ from sqlalchemy import or_, select, update
 
 from core.db import utcnow
 from core.extensions import db
-from traceability.stamps import render, services
+from traceability.stamps import printing, render
 from traceability.stamps.models import RenderState, StampOrder
 
 log = logging.getLogger(__name__)
@@ -148,11 +148,11 @@ def render_order(order_id: int) -> bool:
     try:
         with open(partial, "wb") as out:
             render.render_pdf(
-                services.order_labels(order),
+                printing.order_labels(order),
                 layout,
                 out,
                 progress=progress,
-                **services.pdf_texts(order),
+                **printing.pdf_texts(order),
             )
         os.replace(partial, folder / key)
     except Exception as exc:
@@ -214,6 +214,7 @@ class ThreadRunner:
     def __init__(self, app: Flask):
         self.app = app
         self.wake = threading.Event()
+        self.stopped = threading.Event()
         self.thread: threading.Thread | None = None
         self.lock = threading.Lock()
 
@@ -227,9 +228,19 @@ class ThreadRunner:
         self.start()
         self.wake.set()
 
+    def stop(self, timeout: float = 10) -> None:
+        """End the thread after its current sweep, so it reads no database after its app is gone
+        (a test's app: its next sweep would use whatever session the next test set up)."""
+        self.stopped.set()
+        self.wake.set()
+        if self.thread is not None:
+            self.thread.join(timeout)
+
     def _loop(self) -> None:
         while True:
             self.wake.clear()
+            if self.stopped.is_set():  # checked after clear(): a stop() never waits a sweep
+                return
             with self.app.app_context():
                 try:
                     remove_abandoned_partials()

@@ -15,16 +15,15 @@ Resolver standard 1.x, checks in shared/conformance/resolver/):
   product (never 404) and the page says plainly that the code was not issued;
 - every answer carries CORS headers and a `Link: …; rel="linkset"` header; OPTIONS and HEAD work.
 
-Only page views count as scans: HEAD, linksets, redirects and link-preview bots do not.
+Only page views count as scans: HEAD, linksets, redirects and link-preview bots do not. The
+pages around the consumer page (reports, typed serials, the shared place) are routes of this
+blueprint in `consumer_views.py`.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-import io
-import secrets
 from dataclasses import dataclass
-from pathlib import Path
 from urllib.parse import quote, urlencode
 
 from flask import (
@@ -41,19 +40,15 @@ from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
-from flask_wtf import FlaskForm
 from werkzeug.routing import PathConverter
-from wtforms import FileField, HiddenField, StringField, TextAreaField
 
-from core.db import on_rollback
-from core.errors import DomainError, FieldErrors, ValidationFailed
-from core.extensions import csrf, db, limiter
-from core.forms import attach_errors
+from core.extensions import db, limiter
 from core.web import has_login_cookie
 from traceability.gs1.digital_link import DigitalLinkError, parse_digital_link_path
-from traceability.registry import images
-from traceability.stamps import services
+from traceability.stamps import scans, verdicts
 from traceability.stamps.models import Verdict
+from traceability.stamps.serials import stamp_path
+from traceability.stamps.verdicts import Resolution
 
 bp = Blueprint("resolver", __name__)
 
@@ -72,7 +67,8 @@ OWN_PARAMS = ("linkType", "linktype", "lang")
 PAGE_PREFIX = "/v"
 
 
-def _resolver_limit() -> str:
+def resolver_limit() -> str:
+    """The rate limit of the resolver and every public page around it."""
     return current_app.config["RATELIMIT_RESOLVER"]
 
 
@@ -107,7 +103,8 @@ def _raw_path(prefix: str) -> tuple[str, str]:
     return path, query
 
 
-def _parse(prefix: str = "") -> Request:
+def parse_request(prefix: str = "") -> Request:
+    """The Digital Link this request names after `prefix`; raises `DigitalLinkError`."""
     path, query = _raw_path(prefix)
     link = parse_digital_link_path(path, query)
     values = dict(link.ais)
@@ -127,11 +124,11 @@ def _parse(prefix: str = "") -> Request:
 
 
 def _page_url(gtin: str, lot: str | None, serial: str | None, lang: str | None = None) -> str:
-    url = current_app.config["BASE_URL"] + PAGE_PREFIX + services.stamp_path(gtin, lot, serial)
+    url = current_app.config["BASE_URL"] + PAGE_PREFIX + stamp_path(gtin, lot, serial)
     return f"{url}?lang={lang}" if lang else url
 
 
-def _links(req: Request, found: services.Resolution) -> dict[str, list[dict]]:
+def _links(req: Request, found: Resolution) -> dict[str, list[dict]]:
     """Links of every level up to the GTIN, keyed by the link type's URI.
 
     The default link is the page for the request URI itself (also for an unissued serial, so the
@@ -166,8 +163,8 @@ def _links(req: Request, found: services.Resolution) -> dict[str, list[dict]]:
     return links
 
 
-def _linkset(req: Request, found: services.Resolution, links: dict) -> dict:
-    anchor = current_app.config["BASE_URL"] + services.stamp_path(req.gtin, req.lot, req.serial)
+def _linkset(req: Request, found: Resolution, links: dict) -> dict:
+    anchor = current_app.config["BASE_URL"] + stamp_path(req.gtin, req.lot, req.serial)
     return {"linkset": [{"anchor": anchor, "itemDescription": found.product.name, **links}]}
 
 
@@ -196,7 +193,7 @@ def _with_query(href: str, passed_on: list[tuple[str, str]]) -> str:
 
 
 def _linkset_url(req: Request) -> str:
-    path = services.stamp_path(req.gtin, req.lot, req.serial)
+    path = stamp_path(req.gtin, req.lot, req.serial)
     return current_app.config["BASE_URL"] + path + "?linkType=linkset"
 
 
@@ -288,14 +285,14 @@ def malformed_explanation(exc: DigitalLinkError) -> str:
     return _("The link is not written the way our stamps write it.")
 
 
-def _lang_switch() -> dict[str, str]:
+def lang_switch() -> dict[str, str]:
     """The other language, and a link to this page in it that keeps the rest of the query."""
     other = "en" if str(get_locale()) == "vi" else "vi"
     query = [(k, v) for k, v in request.args.items(multi=True) if k != "lang"]
     return {"other_lang": other, "switch_href": "?" + urlencode([*query, ("lang", other)])}
 
 
-def _scanned_code() -> str:
+def scanned_code() -> str:
     """The Digital Link path and query of this request, as scanned (without /v or /report)."""
     path, query = _raw_path("")
     for prefix in (PAGE_PREFIX, "/report"):
@@ -304,7 +301,7 @@ def _scanned_code() -> str:
     return path + ("?" + query if query else "")
 
 
-def _keep_lang(url: str) -> str:
+def keep_lang(url: str) -> str:
     """``url`` with the language the consumer chose on this page, if they chose one."""
     lang = request.args.get("lang")
     return f"{url}?lang={lang}" if lang in current_app.config["LANGUAGES"] else url
@@ -316,8 +313,8 @@ def _malformed(exc: DigitalLinkError) -> Response:
             "consumer/malformed.html",
             detail=str(exc),
             explanation=malformed_explanation(exc),
-            report_url="/report" + _scanned_code(),
-            **_lang_switch(),
+            report_url="/report" + scanned_code(),
+            **lang_switch(),
         )
         response = Response(body, status=400, mimetype="text/html")
     else:
@@ -343,14 +340,14 @@ def resolve_request(prefix: str = "") -> Response:
     if request.method == "OPTIONS":
         return _options()
     try:
-        req = _parse(prefix)
+        req = parse_request(prefix)
     except DigitalLinkError as exc:
         return _malformed(exc)
     # The page under /v/ is the target of the links: always HTML. At the URI itself, a browser
     # that did not ask for a link type or the linkset gets the page too.
     if prefix or (req.link_type is None and not _wants_linkset(req) and _wants_page()):
         return _page(req)
-    found = services.resolve(req.gtin, req.lot, req.serial)
+    found = scans.resolve(req.gtin, req.lot, req.serial)
     if found.product is None:
         return _json_error(
             404,
@@ -399,7 +396,7 @@ def _counts_as_scan() -> bool:
     (checking a stamp from their own pages) do not."""
     if request.method != "GET" or (has_login_cookie() and current_user.is_authenticated):
         return False
-    return services.client_family(request.user_agent.string) != "bot"
+    return scans.client_family(request.user_agent.string) != "bot"
 
 
 def _page(req: Request) -> Response:
@@ -407,14 +404,15 @@ def _page(req: Request) -> Response:
     ip = request.remote_addr
     user_agent = request.user_agent.string
     if _counts_as_scan():
-        found = services.scan_page(req.gtin, req.lot, req.serial, ip=ip, user_agent=user_agent)
+        found = scans.scan_page(req.gtin, req.lot, req.serial, ip=ip, user_agent=user_agent)
+        # Not `pages.act`: a consumer's GET records the scan by design, on the hot path. One
+        # commit, here; no flash (consumers carry no session); nothing the consumer could fix.
         db.session.commit()
     else:
-        found = services.resolve(req.gtin, req.lot, req.serial)
-        _preview_verdict(found)
+        found = verdicts.preview_verdict(scans.resolve(req.gtin, req.lot, req.serial))
     probing = False
     if found.verdict is Verdict.NOT_ISSUED and found.serial is not None:
-        probing = services.probing(services.client_hash(ip, user_agent), current_app.config)
+        probing = scans.probing(scans.client_hash(ip, user_agent), current_app.config)
     signed_in = has_login_cookie() and current_user.is_authenticated
     body = render_template(
         "consumer/page.html",
@@ -423,8 +421,8 @@ def _page(req: Request) -> Response:
         probing=probing,
         signed_in=signed_in,
         internal_notes=_sees_internal_notes(found, signed_in),
-        scan_token=services.scan_token(found.scan_id) if found.scan_id else None,
-        report_url="/report" + services.stamp_path(req.gtin, req.lot, req.serial),
+        scan_token=scans.scan_token(found.scan_id) if found.scan_id else None,
+        report_url="/report" + stamp_path(req.gtin, req.lot, req.serial),
         lang=str(get_locale()),
         ocop_state=(
             found.product.ocop_expiry(dt.date.today()) if found.product is not None else None
@@ -438,12 +436,7 @@ def _page(req: Request) -> Response:
     return _headers(response, req if found.product else None)
 
 
-def _preview_verdict(found: services.Resolution) -> None:
-    """The verdict without counting a scan (HEAD requests and link-preview bots)."""
-    services.preview_verdict(found)
-
-
-def _sees_internal_notes(found: services.Resolution, signed_in: bool) -> bool:
+def _sees_internal_notes(found: Resolution, signed_in: bool) -> bool:
     """Staff and the stamp's own producer see why a stamp was voided; consumers do not."""
     if not signed_in or found.product is None:
         return False
@@ -456,7 +449,7 @@ def _sees_internal_notes(found: services.Resolution, signed_in: bool) -> bool:
     provide_automatic_options=False,
     merge_slashes=False,  # "//" is a malformed Digital Link (400), not a path to tidy up
 )
-@limiter.limit(_resolver_limit, methods=["GET"])
+@limiter.limit(resolver_limit, methods=["GET"])
 def resolve(rest: str):
     return resolve_request()
 
@@ -467,7 +460,7 @@ def resolve(rest: str):
     provide_automatic_options=False,
     merge_slashes=False,
 )
-@limiter.limit(_resolver_limit, methods=["GET"])
+@limiter.limit(resolver_limit, methods=["GET"])
 def page(rest: str):
     return resolve_request(PAGE_PREFIX)
 
@@ -515,186 +508,6 @@ def linkset_context():
     return response
 
 
-# --- consent to share a coarse place, and counterfeit reports ------------------------------
-
-
-@bp.post("/scan/<token>/place")
-@csrf.exempt  # no session: the signed token proves the page made this scan
-@limiter.limit(_resolver_limit)
-def share_place(token: str):
-    scan_id = services.scan_from_token(token)
-    services.share_place(scan_id, request.form.get("lat"), request.form.get("lon"))
-    db.session.commit()
-    return Response(status=204)
-
-
-class ReportForm(FlaskForm):
-    message = TextAreaField(_l("What looks wrong?"), render_kw={"rows": 4, "maxlength": 2000})
-    where_bought = StringField(_l("Where did you buy it? (shop, market, website)"))
-    contact = StringField(_l("Phone or e-mail, if you would like an answer (optional)"))
-    photo = FileField(
-        _l("A photo of the product or stamp (optional)"),
-        render_kw={"accept": "image/jpeg,image/png,image/webp"},
-    )
-    # A field people never see; bots fill it in.
-    website = HiddenField()
-
-
-def _report_limit() -> str:
-    return current_app.config["RATELIMIT_REPORT"]
-
-
-@bp.route("/report/01/<dlpath:rest>", methods=["GET", "POST"], merge_slashes=False)
-@csrf.exempt  # FlaskForm checks its token after the limiter has counted the attempt
-@limiter.limit(_report_limit, methods=["POST"])
-def report(rest: str):
-    malformed = None
-    try:
-        req = _parse("/report")
-    except DigitalLinkError:
-        # A code that is not a valid Digital Link can be reported too: staff see it as scanned.
-        req, malformed = None, _scanned_code()
-        found = services.Resolution(gtin="", lot=None, serial=None, unknown="gtin")
-        back = malformed
-    else:
-        found = services.resolve(req.gtin, req.lot, req.serial)
-        _preview_verdict(found)
-        back = PAGE_PREFIX + services.stamp_path(req.gtin, req.lot, req.serial)
-    form = ReportForm()
-    if form.validate_on_submit():
-        if form.website.data:  # a bot: thank it, keep nothing
-            return render_template("consumer/report_done.html", back=back, reference=None)
-        client = services.client_hash(request.remote_addr, request.user_agent.string)
-        try:
-            report_row = services.create_report(found, request.form, client=client)
-            if malformed is not None:
-                report_row.message += f"\n\n[{_l('Scanned code')}: {malformed[:300]}]"
-            upload = request.files.get("photo")
-            if upload is not None and upload.filename:
-                report_row.photo_key = _store_photo(upload)
-            reference = report_row.reference
-            db.session.commit()
-        except DomainError as exc:
-            db.session.rollback()
-            if isinstance(exc, ValidationFailed):
-                attach_errors(form, exc)
-            else:
-                form.form_errors.append(str(exc))
-        else:
-            return render_template("consumer/report_done.html", back=back, reference=reference)
-    return render_template(
-        "consumer/report.html", form=form, found=found, req=req, back=back, malformed=malformed
-    )
-
-
-@bp.get("/report/status")
-@limiter.limit(_resolver_limit)
-def report_lookup():
-    """A form to type a report's reference; a typed one goes to its status page."""
-    typed = request.args.get("reference", "").strip()
-    if typed:
-        reference = services.clean_report_reference(typed)
-        if reference is not None:
-            return redirect(_keep_lang(f"/report/status/{reference}"), 303)
-    return render_template(
-        "consumer/report_lookup.html", typed=typed, invalid=bool(typed), **_lang_switch()
-    )
-
-
-@bp.get("/report/status/<reference>")
-@limiter.limit(_resolver_limit)
-def report_status(reference: str):
-    """The public status of a report: its state in words, dates and the product, nothing else."""
-    status = services.report_status(reference)
-    if status is None:
-        body = render_template(
-            "consumer/report_lookup.html", typed=reference, invalid=True, **_lang_switch()
-        )
-        return Response(body, status=404, mimetype="text/html")
-    if status.reference != reference:  # typed in another case or without dashes
-        return redirect(_keep_lang(f"/report/status/{status.reference}"), 303)
-    response = Response(
-        render_template("consumer/report_status.html", status=status, **_lang_switch()),
-        mimetype="text/html",
-    )
-    response.headers["Cache-Control"] = "no-store"
-    return response
-
-
-# --- a serial typed by hand ----------------------------------------------------------------
-
-
-@bp.get("/check")
-@limiter.limit(_resolver_limit, methods=["GET"])
-def check():
-    """The serial printed under a torn or smudged QR code, typed by hand.
-
-    A GET form: it changes nothing but a scan row, like opening the QR code's link does, and a
-    consumer's page sets no session cookie, so there is no CSRF token to carry. A match
-    redirects to the page the QR code opens; a miss counts as a scan of an unissued serial.
-    """
-    serial = request.args.get("serial", "")
-    gtin = request.args.get("gtin", "")
-    errors: dict = {}
-    matches: list[services.TypedMatch] = []
-    missed = probing = False
-    if serial.strip():
-        try:
-            matches = services.find_typed_serial(serial, gtin)
-        except ValidationFailed as exc:
-            errors = exc.errors
-        if len(matches) == 1:
-            match = matches[0]
-            path = services.stamp_path(match.gtin, match.lot, match.serial)
-            return redirect(_keep_lang(path), 303)
-        if not matches and not errors:
-            missed = True
-            if request.method == "GET" and not (
-                has_login_cookie() and current_user.is_authenticated
-            ):
-                ip, user_agent = request.remote_addr, request.user_agent.string
-                gtin14 = services.typed_gtin(gtin, FieldErrors())
-                services.record_typed_miss(serial, gtin14, ip=ip, user_agent=user_agent)
-                db.session.commit()
-                client = services.client_hash(ip, user_agent)
-                probing = services.probing(client, current_app.config)
-    body = render_template(
-        "consumer/check.html",
-        serial=serial,
-        gtin=gtin,
-        errors=errors,
-        matches=matches,
-        missed=missed,
-        probing=probing,
-        **_lang_switch(),
-    )
-    response = Response(body, status=404 if missed else 200, mimetype="text/html")
-    response.headers["Cache-Control"] = "no-store"
-    return response
-
-
-def report_photo_dir() -> Path:
-    path = Path(current_app.config["UPLOAD_FOLDER"]) / "reports"
-    path.mkdir(parents=True, exist_ok=True)
-    return path
-
-
-def _store_photo(upload) -> str:
-    """Keep a re-encoded copy (no EXIF, so no GPS) of the consumer's photo, at most 1280 px."""
-    data = images.read_limited(upload.stream, current_app.config["MAX_IMAGE_BYTES"])
-    # Anyone can send one: a lower pixel limit, and decoded straight down to 1280 px.
-    image = images.decode_image(
-        data, box=(1280, 1280), max_pixels=current_app.config["MAX_REPORT_IMAGE_PIXELS"]
-    )
-    key = f"{secrets.token_hex(12)}.jpg"
-    path = report_photo_dir() / key
-    buffer = io.BytesIO()
-    image.save(buffer, "JPEG", quality=images.JPEG_QUALITY)
-    path.write_bytes(buffer.getvalue())
-    on_rollback(db.session(), lambda: path.unlink(missing_ok=True))
-    return key
-
-
 class DigitalLinkPath(PathConverter):
     """Everything after /01/, even an empty segment: the Digital Link parser judges it."""
 
@@ -702,5 +515,8 @@ class DigitalLinkPath(PathConverter):
 
 
 def init_app(app: Flask) -> None:
+    # The report, status, typed-serial and place routes are on this blueprint too.
+    from traceability.stamps import consumer_views  # noqa: F401
+
     app.url_map.converters["dlpath"] = DigitalLinkPath
     app.register_blueprint(bp)

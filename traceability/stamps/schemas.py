@@ -1,22 +1,20 @@
 """API schemas of stamps: `*In` parse requests, `*Out` shape answers, `*Query` filter lists.
 
-Like the registry's schemas they only parse types and choices; the rules (order size, print
-layout, stamp ranges, report workflow) are in `traceability.stamps.services`, shared with the pages.
-Scans and reports never show the client hash: it is for rate rules, not for readers.
+They parse once: JSON into ints, floats, booleans, enums and text without the spaces around
+it; the services take those values and check the rules (order size, print layout, stamp
+ranges, report workflow), shared with the pages. Scans and reports never show the client hash:
+it is for rate rules, not for readers.
 """
 
 from flask import url_for
 from marshmallow import Schema, fields
 from marshmallow.validate import Length, OneOf
 
-from core.fields import Date, Id, Int
+from core.fields import Choice, Date, Id, Int, Text
 from traceability.registry.schemas import Tracked
 from traceability.stamps.models import RenderState, ReportState, StampState, Verdict
-from traceability.stamps.services import stamp_url
-
-
-def _choice(enum_cls, **kwargs):
-    return fields.String(validate=OneOf([m.value for m in enum_cls]), **kwargs)
+from traceability.stamps.orders import LAYOUT_KINDS
+from traceability.stamps.serials import stamp_url
 
 
 class StampOrderIn(Schema):
@@ -25,7 +23,7 @@ class StampOrderIn(Schema):
         required=True, metadata={"description": "Stamps to issue, 1 to 100,000", "example": 500}
     )
     kind = fields.String(
-        validate=OneOf(["sheet", "roll"]),
+        validate=OneOf(LAYOUT_KINDS),
         metadata={"description": "A4 sheets or a label roll (default: sheet)"},
     )
     rows = Int(metadata={"description": "Labels per column of a sheet"})
@@ -39,7 +37,7 @@ class StampOrderIn(Schema):
         load_default=False,
         metadata={"description": "Issue the stamps inactive; activate them when they are used"},
     )
-    note = fields.String(load_default="", validate=Length(max=200))
+    note = Text(load_default="", validate=Length(max=200))
 
 
 class LayoutOut(Schema):
@@ -97,7 +95,7 @@ class StampOrderQuery(Schema):
     producer_id = Id()
     product_id = Id()
     batch_id = Id()
-    render_state = _choice(RenderState)
+    render_state = Choice(RenderState)
 
 
 class StampOut(Schema):
@@ -127,7 +125,7 @@ class StampOut(Schema):
 
 
 class StampQuery(Schema):
-    state = _choice(StampState)
+    state = Choice(StampState)
     flagged = fields.Boolean()
 
 
@@ -150,7 +148,7 @@ class StampRangeIn(Schema):
 class VoidRangeIn(StampRangeIn):
     """A void needs first (and last) or an explicit "all": true; an empty range voids nothing."""
 
-    reason = fields.String(required=True, metadata={"example": "Tờ tem in lỗi"})
+    reason = Text(required=True, metadata={"example": "Tờ tem in lỗi"})
     whole_order = fields.Boolean(
         data_key="all",
         load_default=False,
@@ -159,7 +157,7 @@ class VoidRangeIn(StampRangeIn):
 
 
 class VoidIn(Schema):
-    reason = fields.String(required=True, metadata={"example": "Tem rách"})
+    reason = Text(required=True, metadata={"example": "Tem rách"})
 
 
 class VoidedOut(Schema):
@@ -242,15 +240,15 @@ class ReportOut(Schema):
 
 
 class ReportQuery(Schema):
-    state = _choice(ReportState)
+    state = Choice(ReportState)
     producer_id = Id()
     stamp_id = Id()
 
 
 class ReportStateIn(Schema):
-    state = _choice(
+    state = Choice(
         ReportState,
         required=True,
         metadata={"description": "Moves the workflow allows; others answer 409"},
     )
-    note = fields.String(load_default="", validate=Length(max=2000))
+    note = Text(load_default="", validate=Length(max=2000))

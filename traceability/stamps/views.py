@@ -25,17 +25,15 @@ from flask_login import current_user, login_required
 from sqlalchemy import func, select
 from wtforms.fields.choices import SelectChoice
 
-from core import access
-from core.accounts.forms import EmptyForm
+from core import access, pages
 from core.audit import AuditEntry
-from core.errors import Conflict, DomainError, NotFound, ValidationFailed
+from core.errors import Conflict, NotFound
 from core.extensions import db
 from core.formatting import format_number
-from core.forms import attach_errors
 from core.pagination import paginate
 from core.web import stream_in_app_context
 from traceability.registry.models import Batch, Producer, ReviewState
-from traceability.stamps import forms, jobs, render, services, stats
+from traceability.stamps import counterfeit, forms, jobs, orders, printing, render, stats
 from traceability.stamps.models import (
     CounterfeitReport,
     RenderState,
@@ -45,6 +43,8 @@ from traceability.stamps.models import (
     StampState,
     Verdict,
 )
+from traceability.stamps.serials import stamp_url
+from traceability.stamps.verdicts import batch_expired
 
 bp = Blueprint("stamps", __name__)
 staff_bp = Blueprint("stamp_staff", __name__, url_prefix="/staff")
@@ -78,12 +78,6 @@ def _inject_labels():
     }
 
 
-def _flash_errors(exc: DomainError) -> None:
-    messages = [m for ms in exc.errors.values() for m in ms] or [str(exc.message)]
-    for message in messages:
-        flash(str(message), "error")
-
-
 def _flash_form_errors(form) -> None:
     for name, messages in form.errors.items():
         label = getattr(form, name).label.text if hasattr(form, name) else ""
@@ -97,8 +91,8 @@ def _flash_form_errors(form) -> None:
 def _why_not_orderable(batch: Batch) -> str | None:
     """Why stamps cannot be ordered for this batch yet, and what to do; None if they can."""
     product = batch.product
-    if services.batch_expired(batch):
-        return str(services.EXPIRED_BATCH_MESSAGE)
+    if batch_expired(batch):
+        return str(orders.EXPIRED_BATCH_MESSAGE)
     if product.is_published:
         return None
     if not product.producer.is_verified:
@@ -144,30 +138,25 @@ def order_new(batch_id: int):
             "stamps/order_form.html", form=form, batch=batch, refusal=refusal
         ), status
     if form.validate_on_submit():
-        try:
-            order = services.create_order(batch, form.to_data(), current_user)
-        except ValidationFailed as exc:
-            db.session.rollback()
-            attach_errors(form, exc)
-        except Conflict as exc:
-            db.session.rollback()
-            form.form_errors.append(str(exc.message))
-        else:
-            db.session.commit()
-            order_id = order.id
-            jobs.enqueue_render(order_id)
-            flash(
-                ngettext(
-                    "%(num)d stamp has been issued. Its print file is being prepared; this page "
-                    "shows when it is ready.",
-                    "%(num)d stamps have been issued. Their print file is being prepared; this "
-                    "page shows when it is ready.",
-                    order.quantity,
-                ),
-                "success",
-            )
-            return redirect(url_for("stamps.order_detail", order_id=order_id))
+        done = pages.act(
+            lambda: orders.create_order(batch, form.to_data(), current_user),
+            _issued_message,
+            form=form,
+        )
+        if done:
+            jobs.enqueue_render(done.value.id)
+            return redirect(url_for("stamps.order_detail", order_id=done.value.id))
     return render_template("stamps/order_form.html", form=form, batch=batch, refusal=None)
+
+
+def _issued_message(order: StampOrder) -> str:
+    return ngettext(
+        "%(num)d stamp has been issued. Its print file is being prepared; this page "
+        "shows when it is ready.",
+        "%(num)d stamps have been issued. Their print file is being prepared; this "
+        "page shows when it is ready.",
+        order.quantity,
+    )
 
 
 @bp.post("/batches/<int:batch_id>/stamps/preview.pdf")
@@ -183,11 +172,11 @@ def order_preview(batch_id: int):
         _flash_form_errors(form)
         return redirect(url_for("stamps.order_new", batch_id=batch_id))
     out = io.BytesIO()
-    try:
-        services.preview_sheet(batch, form.to_data(), current_user, out, str(get_locale()))
-    except ValidationFailed as exc:
-        db.session.rollback()
-        attach_errors(form, exc)
+    drawn = pages.act(
+        lambda: printing.preview_sheet(batch, form.to_data(), current_user, out, str(get_locale())),
+        form=form,
+    )
+    if not drawn:
         return render_template("stamps/order_form.html", form=form, batch=batch, refusal=None), 422
     response = Response(out.getvalue(), mimetype="application/pdf")
     response.headers["Content-Disposition"] = (
@@ -200,9 +189,9 @@ def order_preview(batch_id: int):
 # --- orders --------------------------------------------------------------------------------
 
 
-@bp.get("/stamps/orders")
+@bp.get("/stamps/orders", endpoint="orders")
 @login_required
-def orders():
+def order_list():
     stmt = access.visible(StampOrder, current_user).order_by(StampOrder.id.desc())
     producers = {}
     page = paginate(stmt)
@@ -252,10 +241,9 @@ def order_detail(order_id: int):
             counts=counts,
             history=history,
             in_progress=in_progress,
-            stamp_url=services.stamp_url,
+            stamp_url=stamp_url,
             range_form=range_form,
             void_form=void_form,
-            action_form=EmptyForm(),
         )
     )
     return response
@@ -286,7 +274,7 @@ def order_pdf(order_id: int):
 @login_required
 def order_csv(order_id: int):
     access.get_for_read(StampOrder, order_id, current_user)
-    chunks = stream_in_app_context(lambda: services.order_csv(db.session.get(StampOrder, order_id)))
+    chunks = stream_in_app_context(lambda: printing.order_csv(db.session.get(StampOrder, order_id)))
     response = Response(chunks, mimetype="text/csv; charset=utf-8")
     response.headers["Content-Disposition"] = f'attachment; filename="stamps-order-{order_id}.csv"'
     response.headers["Cache-Control"] = "private, no-store"
@@ -298,7 +286,7 @@ def _label(order: StampOrder, seq: int) -> render.Label:
     if stamp is None:
         raise NotFound(_("This order has no stamp number %(n)s.", n=seq))
     caption = order.product.name if order.layout.get("show_caption", True) else ""
-    url = services.stamp_url(stamp.gtin, order.batch.lot_code, stamp.serial)
+    url = stamp_url(stamp.gtin, order.batch.lot_code, stamp.serial)
     return render.Label(url=url, serial=stamp.serial, caption=caption)
 
 
@@ -335,17 +323,10 @@ def _change_range(order_id: int, form, change, done, nothing: str):
     if not form.validate_on_submit():
         _flash_form_errors(form)
         return _back(order_id)
-    try:
-        count = change(form)
-    except ValidationFailed as exc:
-        db.session.rollback()
-        _flash_errors(exc)
-        return _back(order_id)
-    db.session.commit()
-    if count:
-        flash(done(count), "success")
-    else:
-        flash(nothing, "info")
+    changed = pages.act(lambda: change(form))
+    if changed:
+        count = changed.value
+        flash(done(count) if count else nothing, "success" if count else "info")
     return _back(order_id)
 
 
@@ -357,7 +338,7 @@ def order_activate(order_id: int):
         order_id,
         forms.RangeForm(),
         # Releasing is harmless to repeat: both numbers empty releases the whole order.
-        lambda form: services.activate_stamps(
+        lambda form: orders.activate_stamps(
             order, current_user, form.first.data, form.last.data, whole_order=form.is_empty
         ),
         lambda count: ngettext(
@@ -381,14 +362,12 @@ def order_void(order_id: int):
     if not form.validate_on_submit():
         _flash_form_errors(form)
         return _back(order_id)
-    whole = bool(form.whole_order.data)
-    values = (form.reason.data, form.first.data, form.last.data)
-    try:
-        plan = services.plan_void(order, current_user, *values, whole_order=whole)
-    except ValidationFailed as exc:
-        db.session.rollback()
-        _flash_errors(exc)
+    whole = form.whole_order.data
+    values = form.to_args()
+    planned = pages.act(lambda: orders.plan_void(order, current_user, *values, whole_order=whole))
+    if not planned:
         return _back(order_id)
+    plan = planned.value
     if plan.count == 0:
         flash(_("No stamps changed: those stamps were already void."), "info")
         return _back(order_id)
@@ -399,7 +378,7 @@ def order_void(order_id: int):
             return _change_range(
                 order_id,
                 form,
-                lambda form: services.void_stamps(order, current_user, *values, whole_order=whole),
+                lambda form: orders.void_stamps(order, current_user, *values, whole_order=whole),
                 lambda count: ngettext(
                     "%(num)d stamp is now void: scans of it warn the consumer.",
                     "%(num)d stamps are now void: scans of them warn the consumer.",
@@ -427,17 +406,15 @@ def order_void(order_id: int):
 @login_required
 def order_render(order_id: int):
     order = access.get_for_write(StampOrder, order_id, current_user)
-    if not EmptyForm().validate_on_submit():
-        flash(_("The form expired. Please submit it again."), "error")
-        return _back(order_id)
     if order.render_state is not RenderState.FAILED:
-        raise Conflict(
-            _("Only a print file that failed can be prepared again; this one has not failed.")
-        )
-    order.render_state, order.render_error, order.rendered_count = RenderState.PENDING, "", 0
-    db.session.commit()
-    jobs.enqueue_render(order_id)
-    flash(_("The print file is being prepared again."), "success")
+        # A stale page's button: answered 409, like an order of a product not yet verified.
+        raise Conflict(printing.NOT_FAILED)
+    again = pages.act(
+        lambda: printing.retry_render(order, current_user),
+        _("The print file is being prepared again."),
+    )
+    if again:
+        jobs.enqueue_render(order_id)
     return _back(order_id)
 
 
@@ -514,7 +491,7 @@ def reports():
 
 def _report_form(report: CounterfeitReport) -> forms.ReportStateForm:
     form = forms.ReportStateForm()
-    allowed = [s for s in ReportState if s in services.REPORT_TRANSITIONS[report.state]]
+    allowed = [s for s in ReportState if s in counterfeit.REPORT_TRANSITIONS[report.state]]
     form.state.choices = [SelectChoice(s.value, forms.REPORT_STATE_LABELS[s]) for s in allowed]
     return form
 
@@ -536,7 +513,7 @@ def report_detail(report_id: int):
         report=report,
         stamp=stamp,
         producer=db.session.get(Producer, report.producer_id) if report.producer_id else None,
-        page_url=services.stamp_url(report.gtin, report.lot, report.serial),
+        page_url=stamp_url(report.gtin, report.lot, report.serial),
         history=history,
         form=_report_form(report),
     )
@@ -550,16 +527,13 @@ def report_state(report_id: int):
     if not form.validate_on_submit():
         _flash_form_errors(form)
         return back
-    try:
-        services.change_report_state(report, form.state.data, form.note.data or "", current_user)
-    except DomainError as exc:
-        db.session.rollback()
-        flash(str(exc.message), "error")
-        return back
-    db.session.commit()
-    flash(
-        _("The report is now: %(state)s.", state=forms.REPORT_STATE_LABELS[report.state]),
-        "success",
+    pages.act(
+        lambda: counterfeit.change_report_state(
+            report, form.state.data, form.note.data or "", current_user
+        ),
+        lambda changed: _(
+            "The report is now: %(state)s.", state=forms.REPORT_STATE_LABELS[changed.state]
+        ),
     )
     return back
 

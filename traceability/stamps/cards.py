@@ -1,0 +1,257 @@
+"""What consumers see of a product and its batch: plain-value cards, cached per process.
+
+The stamp page is the hot path and products change rarely, so their cards are cached; stamps,
+scans and verdicts never are. Each page first reads the cards' version (`cards_version`: one
+Redis GET, or one indexed query); a committed change to what a card shows bumps it, which
+empties every process's cache. `RESOLVER_CACHE_SECONDS` is only a backstop.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import functools
+import itertools
+import time
+from dataclasses import dataclass
+from typing import Any
+
+from flask import current_app, has_app_context
+from sqlalchemy import event, func, select
+from sqlalchemy.orm import Session
+
+from core import audit
+from core.extensions import db
+from core.wards.models import Ward
+from traceability.gs1.digital_link import uri_escape
+from traceability.registry.models import Batch, PortalState, Producer, Product, ProductImage, Site
+
+
+@dataclass(frozen=True)
+class ProducerCard:
+    id: int
+    legal_name: str
+    ward_name: str
+    website: str
+
+
+@dataclass(frozen=True)
+class ProductCard:
+    """What the consumer page shows of a product: plain values, safe to share between requests."""
+
+    id: int
+    producer_id: int
+    gtin: str
+    name: str
+    description: str
+    standards: tuple[str, ...]
+    ocop_stars: int | None
+    ocop_certificate_no: str
+    ocop_valid_to: dt.date | None
+    image_key: str | None
+    image_alt: str
+    producer: ProducerCard
+    is_published: bool = True
+    # The listing on the national traceability portal, once staff recorded it as listed.
+    portal_reference: str = ""
+    portal_url: str | None = None
+
+    def ocop_expiry(self, today: dt.date) -> str | None:
+        if self.ocop_valid_to is None:
+            return None
+        return "expired" if self.ocop_valid_to < today else "valid"
+
+
+@dataclass(frozen=True)
+class BatchCard:
+    id: int
+    lot_code: str
+    produced_on: dt.date | None
+    expires_on: dt.date | None
+    site_name: str | None
+    site_ward_name: str | None
+    recalled_at: dt.datetime | None = None
+    recall_notice: str = ""
+
+
+class _Cache:
+    """A small per-process cache of cards, emptied when the cards' version changes."""
+
+    def __init__(self, size: int = 4096):
+        self.size = size
+        self.items: dict = {}
+        self.version: Any = None
+
+    def sync(self, version) -> None:
+        """Forget every card when the version changed (or is unknown: None)."""
+        if version is None or version != self.version:
+            self.items.clear()
+        self.version = version
+
+    def get(self, key, load, seconds: float):
+        now = time.monotonic()
+        hit = self.items.get(key)
+        if hit is not None and hit[0] > now:
+            return hit[1]
+        value = load()
+        if len(self.items) >= self.size:
+            self.items.clear()
+        self.items[key] = (now + seconds, value)
+        return value
+
+    def clear(self) -> None:
+        self.items.clear()
+
+
+_cards = _Cache()
+
+
+def clear_caches() -> None:
+    _cards.clear()
+
+
+def sync() -> None:
+    """Read the cards' version once per page: a change anywhere empties this process's cards."""
+    _cards.sync(cards_version())
+
+
+# --- freshness: a version of the cards, bumped by every change to what they show ------------
+
+CARDS_VERSION_KEY = "dongnai:cards-version"
+# Changes to these rows change what a consumer page shows of a product or batch.
+CARD_SOURCES = (Product, ProductImage, Producer, Batch, Site, Ward)
+# Without Redis, the version is the newest audit entry: every registry change is audited.
+_LAST_AUDIT_ENTRY = select(func.max(audit.AuditEntry.id))
+
+
+@functools.lru_cache(maxsize=4)
+def _redis_for(url: str):
+    from redis import Redis
+
+    return Redis.from_url(url, socket_timeout=0.25, socket_connect_timeout=0.25)
+
+
+def cards_version():
+    """The current version of the cards, or None when it cannot be read (then: reload)."""
+    url = current_app.config.get("REDIS_URL")
+    if url:
+        from redis import RedisError
+
+        try:
+            return ("redis", _redis_for(url).get(CARDS_VERSION_KEY))
+        except RedisError:
+            current_app.logger.warning("cards version: Redis unavailable, cards reloaded")
+            return None
+    return ("db", db.session.connection().execute(_LAST_AUDIT_ENTRY).scalar())
+
+
+@event.listens_for(Session, "after_flush")
+def _note_card_changes(session: Session, flush_context) -> None:
+    if session.info.get("cards_changed"):
+        return
+    for obj in itertools.chain(session.new, session.dirty, session.deleted):
+        if isinstance(obj, CARD_SOURCES):
+            session.info["cards_changed"] = True
+            return
+
+
+@event.listens_for(Session, "after_commit")
+def _bump_cards_version(session: Session) -> None:
+    """After a committed change to a card's rows: empty this process's cards, tell the others."""
+    if not session.info.pop("cards_changed", False):
+        return
+    _cards.clear()
+    url = current_app.config.get("REDIS_URL") if has_app_context() else None
+    if url:
+        from redis import RedisError
+
+        try:
+            _redis_for(url).incr(CARDS_VERSION_KEY)
+        except RedisError:
+            current_app.logger.warning("cards version: Redis unavailable, not bumped")
+
+
+# --- loading the cards ---------------------------------------------------------------------
+
+
+def _card_seconds() -> float:
+    return current_app.config["RESOLVER_CACHE_SECONDS"]
+
+
+def _load_product_card(gtin: str) -> ProductCard | None:
+    product = db.session.scalars(select(Product).where(Product.gtin == gtin)).first()
+    if product is None or not product.is_published:
+        return None
+    image = product.images[0] if product.images else None
+    producer = product.producer
+    return ProductCard(
+        id=product.id,
+        producer_id=product.producer_id,
+        gtin=product.gtin,
+        name=product.name,
+        description=product.description,
+        standards=tuple(product.standards or ()),
+        ocop_stars=product.ocop_stars,
+        ocop_certificate_no=product.ocop_certificate_no,
+        ocop_valid_to=product.ocop_valid_to,
+        image_key=image.key if image else None,
+        image_alt=(image.alt if image else "") or product.name,
+        producer=ProducerCard(
+            producer.id, producer.legal_name, producer.ward.name, producer.website or ""
+        ),
+        **_portal_listing(product),
+    )
+
+
+# Where the national traceability portal (Circular 02/2024/TT-BKHCN) shows a listing; staff
+# record the portal's reference, or the listing's own https:// address.
+PORTAL_LISTING_URL = "https://truyxuatnguongoc.gov.vn/?q={reference}"
+
+
+def _portal_listing(product: Product) -> dict:
+    reference = (product.portal_reference or "").strip()
+    if product.portal_state is not PortalState.LISTED or not reference:
+        return {}
+    if reference.startswith("https://"):
+        url = reference
+    else:
+        template = current_app.config.get("PORTAL_LISTING_URL") or PORTAL_LISTING_URL
+        url = template.format(reference=uri_escape(reference, query=True))
+    return {"portal_reference": reference, "portal_url": url}
+
+
+def product_card(gtin: str) -> ProductCard | None:
+    """The published product with this GTIN, or None (unknown, or not shown to consumers)."""
+    return _cards.get(("product", gtin), lambda: _load_product_card(gtin), _card_seconds())
+
+
+def _load_batch_card(condition) -> BatchCard | None:
+    batch = db.session.scalars(select(Batch).where(condition)).first()
+    if batch is None:
+        return None
+    site = batch.site
+    return BatchCard(
+        id=batch.id,
+        lot_code=batch.lot_code,
+        produced_on=batch.produced_on,
+        expires_on=batch.expires_on,
+        site_name=site.name if site else None,
+        site_ward_name=site.ward.name if site else None,
+        recalled_at=batch.recalled_at,
+        recall_notice=batch.recall_notice or "",
+    )
+
+
+def batch_card(product: ProductCard, *, lot: str | None = None, batch_id: int | None = None):
+    """A batch of the product by lot code or id; the query is built only on a cache miss."""
+    if lot is not None:
+        key = ("batch", product.gtin, "lot", lot)
+
+        def load():
+            return _load_batch_card((Batch.product_id == product.id) & (Batch.lot_code == lot))
+    else:
+        key = ("batch", product.gtin, "id", batch_id)
+
+        def load():
+            return _load_batch_card(Batch.id == batch_id)
+
+    return _cards.get(key, load, _card_seconds())
