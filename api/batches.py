@@ -4,10 +4,10 @@ from flask.views import MethodView
 
 from api.auth import api_blueprint, commit, current_api_user, paginate_select
 from core import access
-from traceability.registry import services
+from traceability.registry import lifecycle, places
 from traceability.registry.models import Batch
 from traceability.registry.schemas import BatchIn, BatchOut, BatchQuery, RecallIn
-from traceability.stamps import services as stamp_services
+from traceability.stamps import recalls
 
 blp = api_blueprint(
     "Batches", __name__, "/api/v1/batches", "Batches (lots, GS1 AI 10) of a product."
@@ -33,7 +33,7 @@ class Batches(MethodView):
     @blp.response(201, BatchOut)
     def post(self, data):
         """Add a batch of one of your products"""
-        batch = services.create_batch(data, current_api_user())
+        batch = places.create_batch(data, current_api_user())
         commit()
         return batch
 
@@ -51,7 +51,7 @@ class BatchById(MethodView):
         """Change a batch (it stays with its product)"""
         user = current_api_user()
         batch = access.get_for_write(Batch, batch_id, user)
-        services.update_batch(batch, data, user)
+        places.update_batch(batch, data, user)
         commit()
         return batch
 
@@ -59,7 +59,7 @@ class BatchById(MethodView):
     def delete(self, batch_id):
         """Delete a batch without stamps (409 otherwise: withdraw it)"""
         user = current_api_user()
-        services.delete_batch(access.get_for_write(Batch, batch_id, user), user)
+        lifecycle.delete_batch(access.get_for_write(Batch, batch_id, user), user)
         commit()
 
 
@@ -69,7 +69,7 @@ class BatchWithdraw(MethodView):
     def post(self, batch_id):
         """Withdraw a batch: its stamps and scans are kept, no new stamps"""
         user = current_api_user()
-        batch = services.withdraw_batch(access.get_for_write(Batch, batch_id, user), user)
+        batch = lifecycle.withdraw_batch(access.get_for_write(Batch, batch_id, user), user)
         commit()
         return batch
 
@@ -80,7 +80,7 @@ class BatchRestore(MethodView):
     def post(self, batch_id):
         """Restore a withdrawn batch"""
         user = current_api_user()
-        batch = services.restore_batch(access.get_for_write(Batch, batch_id, user), user)
+        batch = lifecycle.restore_batch(access.get_for_write(Batch, batch_id, user), user)
         commit()
         return batch
 
@@ -93,7 +93,7 @@ class BatchRecall(MethodView):
         """Recall a batch: its stamps show consumers the notice, in red (409 if recalled)"""
         user = current_api_user()
         batch = access.get_for_write(Batch, batch_id, user)
-        stamp_services.recall_batch(batch, data["notice"], user)
+        recalls.recall_batch(batch, data["notice"], user)
         commit()
         return batch
 
@@ -105,6 +105,6 @@ class BatchLiftRecall(MethodView):
         """Lift a batch's recall (409 if it is not recalled)"""
         user = current_api_user()
         batch = access.get_for_write(Batch, batch_id, user)
-        stamp_services.lift_recall(batch, user)
+        recalls.lift_recall(batch, user)
         commit()
         return batch

@@ -5,9 +5,10 @@ from sqlalchemy import or_
 
 from api.auth import api_blueprint, commit, current_api_user, paginate_select, target_producer
 from core import access
-from traceability.registry import services
-from traceability.registry.models import PortalState, Product
-from traceability.registry.rules import FieldError, clean_gtin
+from core.errors import FieldError
+from traceability.registry import lifecycle, services
+from traceability.registry.models import Product
+from traceability.registry.rules import clean_gtin
 from traceability.registry.schemas import PortalIn, ProductIn, ProductOut, ProductQuery, ReasonIn
 
 blp = api_blueprint(
@@ -80,7 +81,7 @@ class ProductById(MethodView):
         409 says why one cannot be deleted (under review, verified, stamps issued): withdraw it.
         """
         user = current_api_user()
-        services.delete_product(access.get_for_write(Product, product_id, user), user)
+        lifecycle.delete_product(access.get_for_write(Product, product_id, user), user)
         commit()
 
 
@@ -90,7 +91,7 @@ class ProductWithdraw(MethodView):
     def post(self, product_id):
         """Withdraw a product: kept with its trace, hidden from lists, no new batches or stamps"""
         user = current_api_user()
-        product = services.withdraw_product(access.get_for_write(Product, product_id, user), user)
+        product = lifecycle.withdraw_product(access.get_for_write(Product, product_id, user), user)
         commit()
         return product
 
@@ -101,7 +102,7 @@ class ProductRestore(MethodView):
     def post(self, product_id):
         """Restore a withdrawn product"""
         user = current_api_user()
-        product = services.restore_product(access.get_for_write(Product, product_id, user), user)
+        product = lifecycle.restore_product(access.get_for_write(Product, product_id, user), user)
         commit()
         return product
 
@@ -151,7 +152,7 @@ class ProductPortal(MethodView):
         product = access.get_for_read(Product, product_id, user)
         services.set_portal_status(
             product,
-            state=PortalState(data["portal_state"]),
+            state=data["portal_state"],
             reference=data["portal_reference"],
             on=data["portal_state_on"],
             actor=user,

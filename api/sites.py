@@ -4,7 +4,7 @@ from flask.views import MethodView
 
 from api.auth import api_blueprint, commit, current_api_user, paginate_select, target_producer
 from core import access
-from traceability.registry import services
+from traceability.registry import lifecycle, places
 from traceability.registry.models import Site
 from traceability.registry.schemas import SiteIn, SiteOut, SiteQuery
 
@@ -36,7 +36,7 @@ class Sites(MethodView):
     def post(self, data):
         """Add a site"""
         user = current_api_user()
-        site = services.create_site(target_producer(data, user), data, user)
+        site = places.create_site(target_producer(data, user), data, user)
         commit()
         return site
 
@@ -54,7 +54,7 @@ class SiteById(MethodView):
         """Change a site"""
         user = current_api_user()
         site = access.get_for_write(Site, site_id, user)
-        services.update_site(site, data, user)
+        places.update_site(site, data, user)
         commit()
         return site
 
@@ -62,7 +62,7 @@ class SiteById(MethodView):
     def delete(self, site_id):
         """Delete a site no batch comes from (409 otherwise: withdraw it)"""
         user = current_api_user()
-        services.delete_site(access.get_for_write(Site, site_id, user), user)
+        lifecycle.delete_site(access.get_for_write(Site, site_id, user), user)
         commit()
 
 
@@ -72,7 +72,7 @@ class SiteWithdraw(MethodView):
     def post(self, site_id):
         """Withdraw a site: its batches keep it, no new batch comes from it"""
         user = current_api_user()
-        site = services.withdraw_site(access.get_for_write(Site, site_id, user), user)
+        site = lifecycle.withdraw_site(access.get_for_write(Site, site_id, user), user)
         commit()
         return site
 
@@ -83,6 +83,6 @@ class SiteRestore(MethodView):
     def post(self, site_id):
         """Restore a withdrawn site"""
         user = current_api_user()
-        site = services.restore_site(access.get_for_write(Site, site_id, user), user)
+        site = lifecycle.restore_site(access.get_for_write(Site, site_id, user), user)
         commit()
         return site

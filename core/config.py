@@ -24,6 +24,7 @@ PLAIN_ENV_NAMES = (
     "HOST",
     "PORT",
     "RETAIL_REASSESS_MONTHS",
+    "SHOP_IMPORT_FOLDER",
 )
 
 DEV_SECRET_FILE = ".secret_key"  # noqa: S105 - a file name
@@ -101,6 +102,12 @@ def defaults(instance_path: str) -> dict:
         "RATELIMIT_API": "600 per minute",
         # Retail programme: a shop is due for re-assessment this many months after its last one.
         "RETAIL_REASSESS_MONTHS": 6,
+        # Shop imports: files with more rows are checked and saved in the background (the job
+        # runner above); uploads wait in SHOP_IMPORT_FOLDER, which RQ workers must share.
+        "SHOP_IMPORT_BACKGROUND_ROWS": 500,
+        "SHOP_IMPORT_MAX_ROWS": 20_000,
+        "SHOP_IMPORT_STALE_SECONDS": 600,
+        "SHOP_IMPORT_FOLDER": str(Path(instance_path) / "imports"),
         "PASSWORD_MIN_LENGTH": 10,
         "PASSWORD_HASH_METHOD": "scrypt",
         "OCOP_EXPIRY_WARNING_DAYS": 90,

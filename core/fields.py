@@ -1,4 +1,4 @@
-"""Bounded input fields for API schemas: what the database can hold, refused with 422 otherwise.
+"""Input fields for API schemas: bounded to what the database holds, typed as the services take.
 
 An id or integer filter above the database's INTEGER, a date the calendar arithmetic cannot move
 past, or a list of any length would reach the database or `datetime` and fail there as a server
@@ -9,6 +9,7 @@ error; these fields refuse them while parsing. The URL converter for `<int:…>`
 from __future__ import annotations
 
 import datetime as dt
+import enum
 
 from marshmallow import fields
 from marshmallow.validate import Length, Range
@@ -61,3 +62,22 @@ class List(fields.List):
         if validate is not None:
             validators.extend(validate if isinstance(validate, list) else [validate])
         super().__init__(cls_or_instance, validate=validators, **kwargs)
+
+
+class Choice(fields.Enum):
+    """A member of a StrEnum, loaded and dumped by its value; OpenAPI lists the values.
+
+    The one field for every enum of every API schema (registry and stamps alike): a value outside
+    the enum is a 422 naming the field, "Must be one of: …".
+    """
+
+    def __init__(self, enum_cls: type[enum.Enum], **kwargs):
+        metadata = {"type": "string", **(kwargs.pop("metadata", None) or {})}
+        super().__init__(enum_cls, by_value=True, metadata=metadata, **kwargs)
+
+
+class Text(fields.String):
+    """A string without the spaces around it: services store the text they are given."""
+
+    def _deserialize(self, value, attr, data, **kwargs):
+        return super()._deserialize(value, attr, data, **kwargs).strip()

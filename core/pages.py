@@ -26,9 +26,9 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from flask import flash
+from flask import flash, jsonify
 
-from core.errors import DomainError, Forbidden, NotFound, ValidationFailed
+from core.errors import DomainError, Forbidden, NotFound, ValidationFailed, error_body
 from core.extensions import db
 from core.forms import attach_errors
 
@@ -74,3 +74,20 @@ def act(
     if success is not None:
         flash(str(success(value) if callable(success) else success), category)
     return Done(True, value)
+
+
+def act_json(action: Callable[[], Any], respond: Callable[[Any], dict]):
+    """`act` for a page's JSON endpoint (a phone's script saving a step): commit once and answer
+    `respond(value)`, or roll back and answer the API's error shape with the domain error's
+    status and per-field errors under `errors.json`."""
+    try:
+        value = action()
+    except (NotFound, Forbidden):
+        db.session.rollback()
+        raise
+    except DomainError as exc:
+        db.session.rollback()
+        errors = {"json": exc.errors} if exc.errors else {}
+        return jsonify(error_body(exc.status, str(exc.message), errors)), exc.status
+    db.session.commit()
+    return jsonify(respond(value))

@@ -120,6 +120,8 @@ def dashboard():
         return redirect(url_for("registry.producer_dashboard"))
     if current_user.is_staff:
         return redirect(url_for("staff.review_queue"))
+    if current_user.role is Role.OFFICER:
+        return redirect(url_for("rollout.day"))
     return redirect(url_for("wards.index"))
 
 

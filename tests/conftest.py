@@ -22,7 +22,7 @@ from core import create_app
 from core.config import normalise_database_url
 from core.extensions import db, limiter
 from core.wards.services import load_wards
-from traceability.stamps import services as stamp_services
+from traceability.stamps import cards
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 SHARED = PROJECT_ROOT.parent / "shared"
@@ -114,6 +114,7 @@ def make_test_app(url: str, tmp_dir: Path, **overrides):
         "SECRET_KEY": "test-secret-key-that-is-long-enough-for-tests",
         "UPLOAD_FOLDER": str(tmp_dir / "uploads"),
         "STAMP_FOLDER": str(tmp_dir / "stamps"),
+        "SHOP_IMPORT_FOLDER": str(tmp_dir / "imports"),
         # Stamp PDFs render inside the request, in the test's transaction.
         "JOB_QUEUE": "sync",
         # Limits stay on, but high enough for a test suite logging in hundreds of times.
@@ -163,7 +164,7 @@ def _isolate(request, app):
     """
     vars(limiter).update(app.limiter_state)
     # Product cards cached by the resolver must not outlive the test that made them.
-    stamp_services.clear_caches()
+    cards.clear_caches()
     if request.node.get_closest_marker("no_db_isolation"):
         yield
         return

@@ -1,4 +1,7 @@
-"""Factories for tests: rows made through the same services the pages and API use."""
+"""Factories for tests: rows made through the same services the pages and API use.
+
+They pass typed values (enum members, dates, Decimals, ints), as the forms and schemas do.
+"""
 
 from __future__ import annotations
 
@@ -9,8 +12,17 @@ from core.accounts import services as accounts
 from core.accounts.models import Role, User
 from core.extensions import db
 from traceability.gs1.gtin import check_digit
-from traceability.registry import services
-from traceability.registry.models import Batch, Producer, Product, Site
+from traceability.registry import places, services
+from traceability.registry.models import (
+    Batch,
+    OcopGroup,
+    Producer,
+    ProducerKind,
+    Product,
+    ProductCategory,
+    Site,
+    SiteKind,
+)
 
 PASSWORD = "correct-horse-42"
 _seq = itertools.count(1)
@@ -51,7 +63,7 @@ def producer(*, verified: bool = True, ward_code: str = "26188", **fields) -> tu
     n = unique()
     data = {
         "legal_name": f"HTX Thử nghiệm {n}",
-        "kind": "cooperative",
+        "kind": ProducerKind.COOPERATIVE,
         "tax_code": tax_code(),
         "ward_code": ward_code,
         "address": f"Ấp {n}",
@@ -67,15 +79,19 @@ def producer(*, verified: bool = True, ward_code: str = "26188", **fields) -> tu
 
 
 def product(producer: Producer, actor: User, **fields) -> Product:
-    data = {"gtin": gtin(), "name": f"Sản phẩm {unique()}", "category": "agricultural"}
+    data = {
+        "gtin": gtin(),
+        "name": f"Sản phẩm {unique()}",
+        "category": ProductCategory.AGRICULTURAL,
+    }
     data.update(fields)
     return services.create_product(producer, data, actor)
 
 
 def ocop_product(producer: Producer, actor: User, **fields) -> Product:
     data = {
-        "category": "ocop",
-        "ocop_group": "food",
+        "category": ProductCategory.OCOP,
+        "ocop_group": OcopGroup.FOOD,
         "ocop_stars": 4,
         "ocop_certificate_no": f"{unique()}/OCOP-ĐN",
         "ocop_valid_from": dt.date(2025, 1, 1),
@@ -85,9 +101,13 @@ def ocop_product(producer: Producer, actor: User, **fields) -> Product:
 
 
 def site(producer: Producer, actor: User, **fields) -> Site:
-    data = {"name": f"Vườn {unique()}", "kind": "growing_area", "ward_code": producer.ward_code}
+    data = {
+        "name": f"Vườn {unique()}",
+        "kind": SiteKind.GROWING_AREA,
+        "ward_code": producer.ward_code,
+    }
     data.update(fields)
-    return services.create_site(producer, data, actor)
+    return places.create_site(producer, data, actor)
 
 
 def batch(product: Product, actor: User, **fields) -> Batch:
@@ -97,7 +117,7 @@ def batch(product: Product, actor: User, **fields) -> Batch:
         "produced_on": dt.date(2026, 11, 1),
     }
     data.update(fields)
-    return services.create_batch(data, actor)
+    return places.create_batch(data, actor)
 
 
 def token(owner: User) -> str:
@@ -114,9 +134,12 @@ def published_product(producer: Producer, actor: User, **fields) -> Product:
 
 
 def stamp_order(batch: Batch, actor: User, quantity: int = 3, **fields):
-    """An order of stamps for a batch of a published product (rendered by the caller, if needed)."""
-    from traceability.stamps import services as stamps
+    """An order of stamps for a batch of a published product (rendered by the caller, if needed).
 
-    data = {"quantity": quantity, "kind": "sheet", "rows": 4, "cols": 3, "size_mm": 30}
+    `fields` are typed, as the order form and the API give them (`activation_required=True`).
+    """
+    from traceability.stamps import orders
+
+    data = {"quantity": quantity, "kind": "sheet", "rows": 4, "cols": 3, "size_mm": 30.0}
     data.update(fields)
-    return stamps.create_order(batch, data, actor)
+    return orders.create_order(batch, data, actor)

@@ -6,14 +6,13 @@ from wtforms import (
     EmailField,
     IntegerField,
     PasswordField,
-    SelectField,
     SelectMultipleField,
     StringField,
 )
-from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Email, EqualTo, Length, NumberRange, Optional
 
 from core.accounts.models import Role
+from core.forms import EnumSelectField
 
 
 class LoginForm(FlaskForm):
@@ -45,13 +44,9 @@ class UserForm(FlaskForm):
     email = EmailField(_l("Email"), validators=[DataRequired(), Email(), Length(max=254)])
     full_name = StringField(_l("Full name"), validators=[DataRequired(), Length(max=120)])
     password = PasswordField(_l("Initial password"), validators=[DataRequired(), Length(max=200)])
-    role = SelectField(
+    role = EnumSelectField(
         _l("Role"),
-        choices=[
-            SelectChoice(r.value, label)
-            for r, label in ROLE_LABELS.items()
-            if r is not Role.PRODUCER
-        ],
+        labels={r: label for r, label in ROLE_LABELS.items() if r is not Role.PRODUCER},
     )
     wards = SelectMultipleField(_l("Wards (officers)"), choices=[], validate_choice=False)
 
@@ -60,9 +55,8 @@ class UserEditForm(FlaskForm):
     """An admin edits an account; a producer account's role cannot be changed (see the view)."""
 
     full_name = StringField(_l("Full name"), validators=[DataRequired(), Length(max=120)])
-    role = SelectField(
-        _l("Role"), choices=[SelectChoice(r.value, label) for r, label in ROLE_LABELS.items()]
-    )
+    # The view narrows the choices: a producer account's role cannot be changed.
+    role = EnumSelectField(_l("Role"), labels=ROLE_LABELS)
     wards = SelectMultipleField(_l("Wards (officers)"), choices=[], validate_choice=False)
 
 
@@ -78,4 +72,5 @@ class ResetPasswordForm(FlaskForm):
 
 
 class EmptyForm(FlaskForm):
-    """A form with only the CSRF token, for POST buttons."""
+    """A form with only the CSRF token. Pages no longer need it (CSRFProtect checks every POST
+    and `post_button` renders the token); kept while `traceability/stamps/views.py` imports it."""

@@ -17,7 +17,7 @@ from core import access, audit
 from core.accounts import passwords
 from core.accounts.models import ApiToken, Role, User
 from core.audit import AuditEntry
-from core.errors import Conflict, FieldErrors, NotFound
+from core.errors import Conflict, FieldErrors, NotFound, ValidationFailed
 from core.extensions import db
 from core.wards.models import Ward
 
@@ -226,7 +226,7 @@ def update_user(
     ):
         errors.add("role", _l("At least one active administrator must remain."))
     codes = sorted(set(ward_codes)) if role is Role.OFFICER else []
-    wards = list(db.session.scalars(select(Ward).where(Ward.code.in_(codes)))) if codes else []
+    wards = _wards(codes)
     if role is Role.OFFICER and (not wards or len(wards) != len(codes)):
         errors.add("wards", _l("Choose the wards this officer works in."))
     errors.raise_if_any()
@@ -239,6 +239,30 @@ def update_user(
     user.wards = wards
     db.session.flush()
     audit.record(actor, "user.update", user, before=before, after=after, full_name=full_name)
+    return user
+
+
+def _wards(codes) -> list[Ward]:
+    return list(db.session.scalars(select(Ward).where(Ward.code.in_(codes)))) if codes else []
+
+
+def set_officer_wards(user: User, ward_codes: Iterable[str], actor: User) -> User:
+    """Staff (not only admins) change the wards an officer works in, for the retail roll-out.
+
+    An officer keeps at least one ward; the audit entry is the same as an admin's edit.
+    """
+    access.require_staff(actor)
+    if user.role is not Role.OFFICER:
+        raise ValidationFailed({"wards": [_l("Only field officers work in wards.")]})
+    codes = sorted(set(ward_codes))
+    wards = _wards(codes)
+    if not wards or len(wards) != len(codes):
+        raise ValidationFailed({"wards": [_l("Choose the wards this officer works in.")]})
+    before = {"role": user.role.value, "wards": [w.code for w in user.wards]}
+    user.wards = wards
+    db.session.flush()
+    after = {"role": user.role.value, "wards": codes}
+    audit.record(actor, "user.update", user, before=before, after=after, full_name=user.full_name)
     return user
 
 

@@ -19,11 +19,10 @@ from flask_login import current_user, login_required, login_user, logout_user
 from sqlalchemy import or_, select
 from wtforms.fields.choices import SelectChoice
 
-from core import access
+from core import access, pages
 from core.accounts import services
 from core.accounts.forms import (
     ROLE_LABELS,
-    EmptyForm,
     LoginForm,
     PasswordForm,
     ResetPasswordForm,
@@ -33,9 +32,8 @@ from core.accounts.forms import (
 )
 from core.accounts.models import ApiToken, Role, User
 from core.accounts.passwords import compact
-from core.errors import Conflict, NotFound, ValidationFailed
+from core.errors import NotFound
 from core.extensions import csrf, db, limiter
-from core.forms import attach_errors
 from core.wards.models import Ward, WardKind
 from core.web import is_safe_redirect
 
@@ -53,8 +51,7 @@ def login():
         if user is None:
             form.form_errors.append(_("The email or password is not right."))
         else:
-            attempts = services.record_login(user)
-            db.session.commit()
+            attempts = pages.act(lambda: services.record_login(user)).value
             login_user(user)
             if attempts:
                 flash(
@@ -72,10 +69,8 @@ def login():
 @bp.post("/logout")
 @login_required
 def logout():
-    if EmptyForm().validate_on_submit():
-        # Every session of this user ends, also copies of this cookie and other devices.
-        services.end_sessions(current_user)
-        db.session.commit()
+    # Every session of this user ends, also copies of this cookie and other devices.
+    if pages.act(lambda: services.end_sessions(current_user)):
         logout_user()
         flash(_("You have logged out."), "info")
     return redirect(url_for("web.home"))
@@ -85,18 +80,14 @@ def logout():
 @login_required
 def account():
     form = PasswordForm()
-    if form.validate_on_submit():
-        user = current_user._get_current_object()
-        try:
-            services.change_password(user, form.current_password.data, form.new_password.data)
-        except ValidationFailed as exc:
-            db.session.rollback()
-            attach_errors(form, exc)
-        else:
-            db.session.commit()
-            login_user(user)  # this session goes on with the new version; all others end
-            flash(_("Your password has been changed."), "success")
-            return redirect(url_for("auth.account"))
+    user = current_user._get_current_object()
+    if form.validate_on_submit() and pages.act(
+        lambda: services.change_password(user, form.current_password.data, form.new_password.data),
+        _("Your password has been changed."),
+        form=form,
+    ):
+        login_user(user)  # this session goes on with the new version; all others end
+        return redirect(url_for("auth.account"))
     return render_template("auth/account.html", form=form)
 
 
@@ -107,17 +98,13 @@ def reset_password(token: str):
     if user is None:
         raise NotFound(_("This link has expired or has already been used."))
     form = ResetPasswordForm()
-    if form.validate_on_submit():
-        try:
-            services.reset_password(token, form.new_password.data)
-        except ValidationFailed as exc:
-            db.session.rollback()
-            attach_errors(form, exc)
-        else:
-            db.session.commit()
-            logout_user()
-            flash(_("Your new password is set. Log in with it."), "success")
-            return redirect(url_for("auth.login"))
+    if form.validate_on_submit() and pages.act(
+        lambda: services.reset_password(token, form.new_password.data),
+        _("Your new password is set. Log in with it."),
+        form=form,
+    ):
+        logout_user()
+        return redirect(url_for("auth.login"))
     return no_store(render_template("auth/reset.html", form=form, user=user))
 
 
@@ -134,17 +121,15 @@ def no_store(body) -> Response:
 def tokens():
     form = TokenForm()
     new_token = None
-    if form.validate_on_submit():
-        try:
-            _token, new_token = services.create_token(
-                current_user, form.name.data, expires_in_days=form.expires_in_days.data
-            )
-        except ValidationFailed as exc:
-            db.session.rollback()
-            attach_errors(form, exc)
-        else:
-            db.session.commit()
-            form = TokenForm(formdata=None)
+    done = form.validate_on_submit() and pages.act(
+        lambda: services.create_token(
+            current_user, form.name.data, expires_in_days=form.expires_in_days.data
+        ),
+        form=form,
+    )
+    if done:
+        _token, new_token = done.value
+        form = TokenForm(formdata=None)
     rows = db.session.scalars(
         select(ApiToken).where(ApiToken.user_id == current_user.id).order_by(ApiToken.id.desc())
     ).all()
@@ -154,7 +139,6 @@ def tokens():
             form=form,
             tokens=rows,
             new_token=new_token,
-            revoke_form=EmptyForm(),
         )
     )
 
@@ -162,12 +146,11 @@ def tokens():
 @bp.post("/account/tokens/<int:token_id>/revoke")
 @login_required
 def revoke_token(token_id: int):
-    if not EmptyForm().validate_on_submit():
-        abort(400)
     token = services.get_token_of(current_user, token_id)
-    services.revoke_token(token, current_user)
-    db.session.commit()
-    flash(_("The token “%(name)s” has been revoked.", name=token.name), "success")
+    pages.act(
+        lambda: services.revoke_token(token, current_user),
+        _("The token “%(name)s” has been revoked.", name=token.name),
+    )
     return redirect(
         request.referrer if is_safe_redirect(request.referrer) else url_for("auth.tokens")
     )
@@ -197,23 +180,19 @@ def _ward_choices() -> list[SelectChoice]:
 def users():
     form = UserForm()
     form.wards.choices = _ward_choices()
-    if form.validate_on_submit():
-        try:
-            services.create_user(
-                email=form.email.data,
-                password=form.password.data,
-                full_name=form.full_name.data,
-                role=Role(form.role.data),
-                ward_codes=form.wards.data or [],
-                actor=current_user,
-            )
-        except ValidationFailed as exc:
-            db.session.rollback()
-            attach_errors(form, exc)
-        else:
-            db.session.commit()
-            flash(_("The account has been created."), "success")
-            return redirect(url_for("admin.users"))
+    if form.validate_on_submit() and pages.act(
+        lambda: services.create_user(
+            email=form.email.data,
+            password=form.password.data,
+            full_name=form.full_name.data,
+            role=form.role.data,
+            ward_codes=form.wards.data or [],
+            actor=current_user,
+        ),
+        _("The account has been created."),
+        form=form,
+    ):
+        return redirect(url_for("admin.users"))
     query = (request.args.get("q") or "").strip()[:100]
     stmt = select(User).order_by(User.role, User.email)
     if query:
@@ -251,31 +230,25 @@ def edit_user(user_id: int):
         ]
     form.wards.choices = _ward_choices()
     if request.method == "GET":
-        form.role.data = user.role.value
         form.wards.data = [w.code for w in user.wards]
-    if form.validate_on_submit():
-        try:
-            services.update_user(
-                user,
-                full_name=form.full_name.data,
-                role=Role(form.role.data),
-                ward_codes=form.wards.data or [],
-                actor=current_user,
-            )
-        except ValidationFailed as exc:
-            db.session.rollback()
-            attach_errors(form, exc)
-        else:
-            db.session.commit()
-            flash(_("The account has been saved."), "success")
-            return redirect(url_for("admin.users"))
+    if form.validate_on_submit() and pages.act(
+        lambda: services.update_user(
+            user,
+            full_name=form.full_name.data,
+            role=form.role.data,
+            ward_codes=form.wards.data or [],
+            actor=current_user,
+        ),
+        _("The account has been saved."),
+        form=form,
+    ):
+        return redirect(url_for("admin.users"))
     return render_template(
         "auth/user_edit.html",
         form=form,
         user=user,
         role_labels=ROLE_LABELS,
         ward_groups=ward_groups(),
-        button_form=EmptyForm(),
         hours=services.reset_link_max_age() // 3600,
     )
 
@@ -283,23 +256,15 @@ def edit_user(user_id: int):
 def _confirm_active(user_id: int, active: bool):
     """GET asks "are you sure?"; POST (de)activates. Both work without JavaScript."""
     user = _user_or_404(user_id)
-    form = EmptyForm()
     if request.method == "POST":
-        if not form.validate_on_submit():
-            abort(400)
-        try:
-            services.set_active(user, active, current_user)
-        except Conflict as exc:
-            db.session.rollback()
-            flash(str(exc.message), "error")
-        else:
-            db.session.commit()
-            if active:
-                flash(_("%(name)s can log in again.", name=user.full_name), "success")
-            else:
-                flash(_("%(name)s can no longer log in.", name=user.full_name), "success")
+        pages.act(
+            lambda: services.set_active(user, active, current_user),
+            _("%(name)s can log in again.", name=user.full_name)
+            if active
+            else _("%(name)s can no longer log in.", name=user.full_name),
+        )
         return redirect(url_for("admin.edit_user", user_id=user.id))
-    return render_template("auth/user_active.html", user=user, active=active, form=form)
+    return render_template("auth/user_active.html", user=user, active=active)
 
 
 @admin_bp.route("/users/<int:user_id>/deactivate", methods=["GET", "POST"])
@@ -315,11 +280,11 @@ def reactivate_user(user_id: int):
 @admin_bp.post("/users/<int:user_id>/reset-link")
 def reset_link(user_id: int):
     """Make a one-time password-reset link and show it once (there is no mail to send it)."""
-    if not EmptyForm().validate_on_submit():
-        abort(400)
     user = _user_or_404(user_id)
-    token = services.create_reset_token(user, current_user)  # Conflict when deactivated
-    db.session.commit()
+    done = pages.act(lambda: services.create_reset_token(user, current_user))
+    if not done:  # deactivated: the edit page says why
+        return redirect(url_for("admin.edit_user", user_id=user.id))
+    token = done.value
     # The public address (as on the QR stamps), not whatever host the admin reached us by.
     link = current_app.config["BASE_URL"].rstrip("/") + url_for("auth.reset_password", token=token)
     hours = services.reset_link_max_age() // 3600

@@ -4,20 +4,19 @@ from __future__ import annotations
 
 import datetime as dt
 
-from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask import Blueprint, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
 from flask_wtf import FlaskForm
 from sqlalchemy import select
-from wtforms import DateField, SelectField
-from wtforms.fields.choices import SelectChoice
+from wtforms import DateField
 from wtforms.validators import Optional
 
-from core import access
-from core.errors import NotFound, ValidationFailed
+from core import access, pages
+from core.errors import NotFound
 from core.extensions import db
-from core.forms import attach_errors
+from core.forms import EnumSelectField
 from core.wards import services
 from core.wards.models import AreaGroup, RolloutPhase, Ward, WardKind
 
@@ -33,10 +32,7 @@ GROUP_LABELS = {AreaGroup.URBAN: _l("Urban"), AreaGroup.RURAL: _l("Rural")}
 
 
 class RolloutForm(FlaskForm):
-    rollout_phase = SelectField(
-        _l("Roll-out phase"),
-        choices=[SelectChoice(p.value, label) for p, label in PHASE_LABELS.items()],
-    )
+    rollout_phase = EnumSelectField(_l("Roll-out phase"), labels=PHASE_LABELS)
     rollout_started_on = DateField(_l("Start date"), validators=[Optional()])
 
 
@@ -82,21 +78,15 @@ def edit_rollout(code: str):
     if ward is None:
         raise NotFound(_l("Not found."))
     form = RolloutForm(obj=ward)
-    if request.method == "GET":
-        form.rollout_phase.data = ward.rollout_phase.value
-    if form.validate_on_submit():
-        try:
-            services.update_rollout(
-                ward,
-                phase=RolloutPhase(form.rollout_phase.data),
-                started_on=form.rollout_started_on.data,
-                actor=current_user,
-            )
-        except ValidationFailed as exc:
-            db.session.rollback()
-            attach_errors(form, exc)
-        else:
-            db.session.commit()
-            flash(_("Roll-out of %(name)s saved.", name=ward.name), "success")
-            return redirect(url_for("wards.index"))
+    if form.validate_on_submit() and pages.act(
+        lambda: services.update_rollout(
+            ward,
+            phase=form.rollout_phase.data,
+            started_on=form.rollout_started_on.data,
+            actor=current_user,
+        ),
+        _("Roll-out of %(name)s saved.", name=ward.name),
+        form=form,
+    ):
+        return redirect(url_for("wards.index"))
     return render_template("wards/rollout.html", ward=ward, form=form, kind_labels=KIND_LABELS)

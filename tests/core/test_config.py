@@ -88,7 +88,7 @@ def _without_url_settings(monkeypatch):
 
 def test_without_base_url_stamps_encode_the_port_make_run_serves(monkeypatch):
     """`PORT=8080 make run`: the printed and encoded stamp URLs must open on port 8080."""
-    from traceability.stamps.services import stamp_url
+    from traceability.stamps.serials import stamp_url
 
     _without_url_settings(monkeypatch)
     monkeypatch.setenv("PORT", "8080")

@@ -10,7 +10,7 @@ from core.extensions import db
 from core.wards.services import load_wards
 from tests import factories
 from tests.conftest import make_test_app
-from traceability.stamps import services
+from traceability.stamps import serials
 from traceability.stamps.models import Scan, Stamp
 
 PHONE = "Mozilla/5.0 (iPhone; CPU iPhone OS 18_0 like Mac OS X) Mobile/15E148 Safari/604.1"
@@ -29,7 +29,7 @@ def serve(fresh_database, tmp_path, proxies: int):
         order = factories.stamp_order(batch, owner, quantity=1)
         db.session.commit()
         stamp = db.session.scalars(select(Stamp).where(Stamp.order_id == order.id)).one()
-        path = services.stamp_path(stamp.gtin, batch.lot_code, stamp.serial)
+        path = serials.stamp_path(stamp.gtin, batch.lot_code, stamp.serial)
         db.session.remove()
     return app, path
 

@@ -6,6 +6,7 @@ Loaded by `flask --app wsgi demo load` (and by `make run`); a second run changes
 from __future__ import annotations
 
 import datetime as dt
+from decimal import Decimal
 
 from sqlalchemy import select
 
@@ -15,10 +16,20 @@ from core.db import province_today
 from core.extensions import db
 from core.wards.models import RolloutPhase, Ward
 from traceability.gs1.gtin import check_digit
-from traceability.registry import services
-from traceability.registry.models import Batch, PortalState, Producer
-from traceability.stamps import services as stamps
-from traceability.stamps.models import Stamp, StampOrder
+from traceability.registry import places, services
+from traceability.registry.models import (
+    Batch,
+    IpKind,
+    IpStatus,
+    OcopGroup,
+    PortalState,
+    Producer,
+    ProducerKind,
+    ProductCategory,
+    SiteKind,
+)
+from traceability.stamps import counterfeit, orders, scans, serials, verdicts
+from traceability.stamps.models import ReportState, Stamp, StampOrder
 
 DEMO_PASSWORD = "demo-2026-dongnai"  # noqa: S105 - documented demo accounts
 ADMIN_EMAIL = "admin@demo.dongnai.vn"
@@ -50,7 +61,7 @@ PRODUCERS = [
         "verified": True,
         "producer": {
             "legal_name": "Hợp tác xã Nông nghiệp Bưởi Tân Triều",
-            "kind": "cooperative",
+            "kind": ProducerKind.COOPERATIVE,
             "tax_code": "3603456781",
             "gs1_company_prefix": "8938512",
             "ward_code": "26188",
@@ -61,12 +72,12 @@ PRODUCERS = [
         "sites": [
             {
                 "name": "Vườn bưởi Bình Thạch",
-                "kind": "growing_area",
+                "kind": SiteKind.GROWING_AREA,
                 "planting_area_code": "VN-DNOR-0108",
                 "ward_code": "26188",
-                "latitude": "11.0472",
-                "longitude": "106.8733",
-                "area_ha": "32.5",
+                "latitude": Decimal("11.0472"),
+                "longitude": Decimal("106.8733"),
+                "area_ha": Decimal("32.5"),
                 "crop_or_species": "Bưởi đường lá cam, bưởi ổi",
                 "certifications": ["VietGAP"],
             },
@@ -75,34 +86,34 @@ PRODUCERS = [
             {
                 "item": "00011",
                 "name": "Bưởi đường lá cam Tân Triều",
-                "category": "ocop",
-                "ocop_group": "food",
+                "category": ProductCategory.OCOP,
+                "ocop_group": OcopGroup.FOOD,
                 "ocop_stars": 4,
                 "ocop_certificate_no": "112/OCOP-ĐN",
                 "ocop_decision_no": "2781/QĐ-UBND",
                 "ocop_valid_from": dt.date(2024, 3, 15),
                 "standards": ["VietGAP"],
-                "ip_status": "protected",
-                "ip_kind": "collective_mark",
+                "ip_status": IpStatus.PROTECTED,
+                "ip_kind": IpKind.COLLECTIVE_MARK,
                 "ip_number": "4-0236541-000",
                 "submit": True,
                 "verify": True,
                 "description": "Bưởi trồng bên sông Đồng Nai, tép mọng, vị ngọt thanh.",
                 "batches": [
-                    ("BTT2611A", dt.date(2026, 11, 2), "1200"),
-                    ("BTT2610B", dt.date(2026, 10, 20), "950"),
+                    ("BTT2611A", dt.date(2026, 11, 2), Decimal("1200")),
+                    ("BTT2610B", dt.date(2026, 10, 20), Decimal("950")),
                 ],
             },
             {
                 "item": "00028",
                 "name": "Bưởi ổi Tân Triều",
-                "category": "key_product",
+                "category": ProductCategory.KEY_PRODUCT,
                 "standards": ["VietGAP"],
-                "ip_status": "filed",
-                "ip_kind": "collective_mark",
+                "ip_status": IpStatus.FILED,
+                "ip_kind": IpKind.COLLECTIVE_MARK,
                 "submit": True,
                 "verify": False,
-                "batches": [("BOI2611", dt.date(2026, 11, 10), "600")],
+                "batches": [("BOI2611", dt.date(2026, 11, 10), Decimal("600"))],
             },
         ],
     },
@@ -111,7 +122,7 @@ PRODUCERS = [
         "verified": True,
         "producer": {
             "legal_name": "Hợp tác xã Chôm chôm Bảo Vinh",
-            "kind": "cooperative",
+            "kind": ProducerKind.COOPERATIVE,
             "tax_code": "3603567892",
             "gs1_company_prefix": "8938523",
             "ward_code": "26098",
@@ -122,12 +133,12 @@ PRODUCERS = [
         "sites": [
             {
                 "name": "Vùng chôm chôm Bảo Quang",
-                "kind": "growing_area",
+                "kind": SiteKind.GROWING_AREA,
                 "planting_area_code": "VN-DNOR-0215",
                 "ward_code": "26098",
-                "latitude": "10.9561",
-                "longitude": "107.2598",
-                "area_ha": "58",
+                "latitude": Decimal("10.9561"),
+                "longitude": Decimal("107.2598"),
+                "area_ha": Decimal("58"),
                 "crop_or_species": "Chôm chôm Java, chôm chôm Thái",
                 "certifications": ["GlobalGAP"],
             },
@@ -136,18 +147,18 @@ PRODUCERS = [
             {
                 "item": "00015",
                 "name": "Chôm chôm Java Long Khánh",
-                "category": "ocop",
-                "ocop_group": "food",
+                "category": ProductCategory.OCOP,
+                "ocop_group": OcopGroup.FOOD,
                 "ocop_stars": 3,
                 "ocop_certificate_no": "087/OCOP-ĐN",
                 "ocop_valid_from": dt.date(2023, 12, 1),
                 "standards": ["GlobalGAP"],
-                "ip_status": "protected",
-                "ip_kind": "collective_mark",
+                "ip_status": IpStatus.PROTECTED,
+                "ip_kind": IpKind.COLLECTIVE_MARK,
                 "ip_number": "4-0298765-000",
                 "submit": True,
                 "verify": True,
-                "batches": [("CCLK2606", dt.date(2026, 6, 18), "3000")],
+                "batches": [("CCLK2606", dt.date(2026, 6, 18), Decimal("3000"))],
             },
         ],
     },
@@ -156,7 +167,7 @@ PRODUCERS = [
         "verified": True,
         "producer": {
             "legal_name": "Công ty TNHH Chế biến Hạt điều Bù Đăng",
-            "kind": "enterprise",
+            "kind": ProducerKind.ENTERPRISE,
             "tax_code": "3801234563",
             "gs1_company_prefix": "8938534",
             "gln": None,
@@ -169,18 +180,18 @@ PRODUCERS = [
         "sites": [
             {
                 "name": "Nhà máy chế biến Đức Phong",
-                "kind": "processing",
+                "kind": SiteKind.PROCESSING,
                 "ward_code": "25396",
-                "latitude": "11.8162",
-                "longitude": "107.2452",
+                "latitude": Decimal("11.8162"),
+                "longitude": Decimal("107.2452"),
                 "certifications": ["HACCP", "ISO 22000"],
             },
             {
                 "name": "Vùng điều Minh Hưng",
-                "kind": "growing_area",
+                "kind": SiteKind.GROWING_AREA,
                 "ward_code": "25396",
                 "planting_area_code": "VN-BPOR-0431",
-                "area_ha": "120",
+                "area_ha": Decimal("120"),
                 "crop_or_species": "Điều PN1",
             },
         ],
@@ -188,29 +199,29 @@ PRODUCERS = [
             {
                 "item": "00019",
                 "name": "Hạt điều rang muối Bình Phước",
-                "category": "ocop",
-                "ocop_group": "food",
+                "category": ProductCategory.OCOP,
+                "ocop_group": OcopGroup.FOOD,
                 "ocop_stars": 5,
                 "ocop_certificate_no": "015/OCOP-TW",
                 "ocop_decision_no": "1453/QĐ-BNN",
                 "ocop_valid_from": dt.date(2024, 1, 10),
                 "standards": ["HACCP", "ISO 22000"],
-                "ip_status": "protected",
-                "ip_kind": "geographical_indication",
+                "ip_status": IpStatus.PROTECTED,
+                "ip_kind": IpKind.GEOGRAPHICAL_INDICATION,
                 "ip_number": "00087",
                 "submit": True,
                 "verify": True,
                 "batches": [
-                    ("HD261105", dt.date(2026, 11, 5), "800"),
-                    ("HD261020", dt.date(2026, 10, 20), "1500"),
+                    ("HD261105", dt.date(2026, 11, 5), Decimal("800")),
+                    ("HD261020", dt.date(2026, 10, 20), Decimal("1500")),
                 ],
             },
             {
                 "item": "00026",
                 "name": "Nhân điều W320 Bù Đăng",
-                "category": "agricultural",
+                "category": ProductCategory.AGRICULTURAL,
                 "standards": ["HACCP"],
-                "ip_status": "none",
+                "ip_status": IpStatus.NONE,
                 "submit": False,
                 "verify": False,
                 "batches": [],
@@ -222,7 +233,7 @@ PRODUCERS = [
         "verified": True,
         "producer": {
             "legal_name": "Hộ kinh doanh Hồ tiêu Xuân Mỹ",
-            "kind": "household",
+            "kind": ProducerKind.HOUSEHOLD,
             "tax_code": "075186001234",
             "gs1_company_prefix": "8938545",
             "ward_code": "26341",
@@ -233,9 +244,9 @@ PRODUCERS = [
         "sites": [
             {
                 "name": "Vườn tiêu Xuân Mỹ",
-                "kind": "growing_area",
+                "kind": SiteKind.GROWING_AREA,
                 "ward_code": "26341",
-                "area_ha": "4.2",
+                "area_ha": Decimal("4.2"),
                 "crop_or_species": "Tiêu Vĩnh Linh",
                 "certifications": ["Organic (TCVN 11041)"],
             },
@@ -244,16 +255,16 @@ PRODUCERS = [
             {
                 "item": "00017",
                 "name": "Tiêu đen hữu cơ Cẩm Mỹ",
-                "category": "ocop",
-                "ocop_group": "food",
+                "category": ProductCategory.OCOP,
+                "ocop_group": OcopGroup.FOOD,
                 "ocop_stars": 3,
                 "ocop_certificate_no": "140/OCOP-ĐN",
                 "ocop_valid_from": dt.date(2023, 12, 20),
                 "standards": ["Organic (TCVN 11041)"],
-                "ip_status": "none",
+                "ip_status": IpStatus.NONE,
                 "submit": True,
                 "verify": True,
-                "batches": [("TIEU2604", dt.date(2026, 4, 2), "250")],
+                "batches": [("TIEU2604", dt.date(2026, 4, 2), Decimal("250"))],
             },
         ],
     },
@@ -262,7 +273,7 @@ PRODUCERS = [
         "verified": True,
         "producer": {
             "legal_name": "Hợp tác xã Cà phê Xuân Lộc",
-            "kind": "cooperative",
+            "kind": ProducerKind.COOPERATIVE,
             "tax_code": "3603678903",
             "gs1_company_prefix": "8938556",
             "ward_code": "26425",
@@ -273,9 +284,9 @@ PRODUCERS = [
         "sites": [
             {
                 "name": "Vùng cà phê Xuân Trường",
-                "kind": "growing_area",
+                "kind": SiteKind.GROWING_AREA,
                 "ward_code": "26425",
-                "area_ha": "75",
+                "area_ha": Decimal("75"),
                 "crop_or_species": "Cà phê vối (Robusta)",
                 "certifications": ["Rainforest Alliance"],
             },
@@ -284,17 +295,17 @@ PRODUCERS = [
             {
                 "item": "00013",
                 "name": "Cà phê rang xay Xuân Lộc",
-                "category": "ocop",
-                "ocop_group": "drinks",
+                "category": ProductCategory.OCOP,
+                "ocop_group": OcopGroup.DRINKS,
                 "ocop_stars": 4,
                 "ocop_certificate_no": "095/OCOP-ĐN",
                 "ocop_valid_from": dt.date(2025, 2, 1),
                 "standards": ["Rainforest Alliance"],
-                "ip_status": "filed",
-                "ip_kind": "trademark",
+                "ip_status": IpStatus.FILED,
+                "ip_kind": IpKind.TRADEMARK,
                 "submit": True,
                 "verify": True,
-                "batches": [("CPXL2609", dt.date(2026, 9, 12), "400")],
+                "batches": [("CPXL2609", dt.date(2026, 9, 12), Decimal("400"))],
             },
         ],
     },
@@ -303,7 +314,7 @@ PRODUCERS = [
         "verified": False,
         "producer": {
             "legal_name": "Hợp tác xã Sầu riêng Định Quán",
-            "kind": "cooperative",
+            "kind": ProducerKind.COOPERATIVE,
             "tax_code": "3603789014",
             "gs1_company_prefix": "8938567",
             "ward_code": "26206",
@@ -314,10 +325,10 @@ PRODUCERS = [
         "sites": [
             {
                 "name": "Vườn sầu riêng Ngọc Định",
-                "kind": "growing_area",
+                "kind": SiteKind.GROWING_AREA,
                 "ward_code": "26206",
                 "planting_area_code": "VN-DNOR-0533",
-                "area_ha": "41",
+                "area_ha": Decimal("41"),
                 "crop_or_species": "Sầu riêng Ri6, Monthong",
                 "certifications": ["VietGAP"],
             },
@@ -326,12 +337,12 @@ PRODUCERS = [
             {
                 "item": "00012",
                 "name": "Sầu riêng Ri6 Định Quán",
-                "category": "agricultural",
+                "category": ProductCategory.AGRICULTURAL,
                 "standards": ["VietGAP"],
-                "ip_status": "none",
+                "ip_status": IpStatus.NONE,
                 "submit": False,
                 "verify": False,
-                "batches": [("SR2608A", dt.date(2026, 8, 15), "5000")],
+                "batches": [("SR2608A", dt.date(2026, 8, 15), Decimal("5000"))],
             },
         ],
     },
@@ -341,11 +352,15 @@ PRODUCERS = [
 FRESH_FRUIT = ("Bưởi", "Chôm chôm", "Sầu riêng")
 
 
-DEMO_STAMP_ORDER = {"quantity": 24, "kind": "sheet", "rows": 6, "cols": 4, "size_mm": 30}
+DEMO_STAMP_ORDER = {"quantity": 24, "kind": "sheet", "rows": 6, "cols": 4, "size_mm": 30.0}
 
 # Verdicts a consumer must see told plainly (tried from the printed demo URLs): a batch past its
 # use-by date, and a stamp the Department confirmed copies of on fake products.
-DEMO_EXPIRED_BATCH = {"lot_code": "BTT2609C", "produced_on": dt.date(2026, 9, 5), "quantity": "700"}
+DEMO_EXPIRED_BATCH = {
+    "lot_code": "BTT2609C",
+    "produced_on": dt.date(2026, 9, 5),
+    "quantity": Decimal("700"),
+}
 DEMO_FAKE_REPORT = {
     "message": "Bưởi mua ở chợ, tem giống hệt nhưng quả nhỏ và chua, vỏ không có mã vùng trồng.",
     "where_bought": "Sạp trái cây chợ Tân Biên, Biên Hòa",
@@ -392,7 +407,7 @@ def load_demo() -> bool:
         producer: Producer = user.producer
         if entry["verified"]:
             services.verify_producer(producer, staff)
-        sites = [services.create_site(producer, dict(s), user) for s in entry["sites"]]
+        sites = [places.create_site(producer, dict(s), user) for s in entry["sites"]]
         for spec in entry["products"]:
             spec = dict(spec)
             batches = spec.pop("batches")
@@ -403,7 +418,7 @@ def load_demo() -> bool:
             for lot, written_day, quantity in batches:
                 day = demo_day(written_day)
                 made.append(
-                    services.create_batch(
+                    places.create_batch(
                         {
                             "product_id": product.id,
                             "site_id": sites[-1].id,
@@ -443,12 +458,12 @@ def _order_printed_when_fresh(batch: Batch, user: User) -> None:
     batch of June was stamped in June and has expired since, as its consumer page then says.
     """
     use_by = batch.expires_on
-    if use_by is not None and stamps.batch_expired(batch):
+    if use_by is not None and verdicts.batch_expired(batch):
         batch.expires_on = None
-        stamps.create_order(batch, DEMO_STAMP_ORDER, user)
+        orders.create_order(batch, DEMO_STAMP_ORDER, user)
         batch.expires_on = use_by
     else:
-        stamps.create_order(batch, DEMO_STAMP_ORDER, user)
+        orders.create_order(batch, DEMO_STAMP_ORDER, user)
 
 
 def _load_bad_news(staff: User) -> None:
@@ -457,7 +472,7 @@ def _load_bad_news(staff: User) -> None:
     product = order.product
     owner = db.session.scalars(select(User).where(User.producer_id == order.producer_id)).first()
     produced_on = demo_day(DEMO_EXPIRED_BATCH["produced_on"])
-    expired = services.create_batch(
+    expired = places.create_batch(
         {
             **DEMO_EXPIRED_BATCH,
             "produced_on": produced_on,
@@ -473,10 +488,10 @@ def _load_bad_news(staff: User) -> None:
     copied = db.session.scalars(
         select(Stamp).where(Stamp.order_id == order.id).order_by(Stamp.seq.desc()).limit(1)
     ).one()
-    found = stamps.resolve(copied.gtin, order.batch.lot_code, copied.serial)
-    report = stamps.create_report(found, dict(DEMO_FAKE_REPORT), client="demo")
-    stamps.change_report_state(
-        report, "confirmed", "Đoàn kiểm tra xác nhận hàng giả tại chợ Tân Biên.", staff
+    found = scans.resolve(copied.gtin, order.batch.lot_code, copied.serial)
+    report = counterfeit.create_report(found, dict(DEMO_FAKE_REPORT), client="demo")
+    counterfeit.change_report_state(
+        report, ReportState.CONFIRMED, "Đoàn kiểm tra xác nhận hàng giả tại chợ Tân Biên.", staff
     )
 
 
@@ -499,4 +514,4 @@ def demo_stamp_urls(limit: int = 3) -> list[tuple[str, str]]:
         row = db.session.execute(stamp_row.where(condition).order_by(Stamp.id).limit(1)).first()
         if row is not None:
             shown.append((what, row))
-    return [(what, stamps.stamp_url(*row)) for what, row in shown]
+    return [(what, serials.stamp_url(*row)) for what, row in shown]

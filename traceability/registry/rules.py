@@ -1,7 +1,9 @@
 """Field rules of the registry, shared by pages and the API.
 
-Each `clean_*` function takes the raw value and returns the value to store, or raises
-FieldError with a message in the user's language that says what is wrong and what to do.
+Each `clean_*` function takes a standard identifier as typed (a GTIN, tax code, GLN, lot code…)
+and returns it in the form it is stored in, or raises FieldError with a message in the user's
+language that says what is wrong and what to do. Other values reach the services already typed
+(enums, dates, Decimals): the forms and schemas parse them, these rules only check them.
 """
 
 from __future__ import annotations
@@ -12,18 +14,14 @@ from decimal import Decimal
 
 from flask_babel import lazy_gettext as _l
 
+from core.dates import add_months
+from core.errors import FieldError
 from traceability.gs1 import gtin as gs1_gtin
 from traceability.gs1.ai import AIValueError, validate_value
 
 OCOP_VALIDITY_MONTHS = 36
-
-
-class FieldError(ValueError):
-    """A single field's value is not acceptable."""
-
-    def __init__(self, message):
-        super().__init__(str(message))
-        self.message = message
+STANDARD_MAX_LENGTH = 60
+STANDARDS_MAX = 12
 
 
 def clean_gtin(value: str) -> str:
@@ -149,30 +147,17 @@ def clean_lot_code(value: str) -> str:
     return value
 
 
-def clean_text(value: str | None, *, max_length: int, required: bool = False) -> str:
-    value = (value or "").strip()
-    if required and not value:
-        raise FieldError(_l("This field is required."))
-    if len(value) > max_length:
-        raise FieldError(_l("Use at most %(n)d characters.", n=max_length))
-    return value
-
-
-def clean_standards(values) -> list[str]:
-    if values is None:
-        return []
-    if isinstance(values, str):
-        values = [v for v in re.split(r"[,;\n]", values)]
-    cleaned = []
-    for v in values:
-        v = str(v).strip()
-        if v and v not in cleaned:
-            if len(v) > 60:
+def check_standards(names: list[str]) -> list[str]:
+    """The standards a product or site declares: each once, each short, not too many."""
+    kept: list[str] = []
+    for name in names:
+        if name and name not in kept:
+            if len(name) > STANDARD_MAX_LENGTH:
                 raise FieldError(_l("Each standard has at most 60 characters."))
-            if len(cleaned) == 12:  # at once: a long list is not walked (nor compared) to its end
+            if len(kept) == STANDARDS_MAX:  # at once: a long list is not walked to its end
                 raise FieldError(_l("List at most 12 standards."))
-            cleaned.append(v)
-    return cleaned
+            kept.append(name)
+    return kept
 
 
 # --- numbers typed in forms ----------------------------------------------------------------
@@ -223,18 +208,6 @@ def parse_typed_number(text: str, language: str = "vi", *, grouping: bool = True
     if not _PLAIN.fullmatch(value):
         raise ValueError("not a number")
     return Decimal(sign + value)
-
-
-def add_months(day: dt.date, months: int) -> dt.date:
-    """The same day `months` later, clamped to the month's end (31/1 + 1 month → 28 or 29/2)."""
-    month_index = day.month - 1 + months
-    year, month = day.year + month_index // 12, month_index % 12 + 1
-    for d in (day.day, 30, 29, 28):
-        try:
-            return dt.date(year, month, d)
-        except ValueError:
-            continue
-    raise AssertionError("unreachable")
 
 
 def ocop_default_valid_to(valid_from: dt.date) -> dt.date:

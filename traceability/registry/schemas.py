@@ -1,14 +1,15 @@
 """API schemas of the registry: `*In` parse requests, `*Out` shape answers, `*Query` filter lists.
 
-They only parse types and choices; the rules (GTIN check digit, OCOP validity…) are in
-`traceability.registry.rules` and `traceability.registry.services`, shared with the pages.
+They parse once: text becomes enums (`Choice`, by value), dates, Decimals, ints and stripped
+strings (`Text`), as the services take them. The rules (GTIN check digit, OCOP validity…) are in
+`traceability.registry.rules` and the services, shared with the pages.
 """
 
 from flask import url_for
 from marshmallow import Schema, fields
-from marshmallow.validate import Length, OneOf, Range
+from marshmallow.validate import Length, Range
 
-from core.fields import Date, Id, Int, List
+from core.fields import Choice, Date, Id, Int, List, Text
 from traceability.registry import services
 from traceability.registry.images import variant_name
 from traceability.registry.models import (
@@ -24,27 +25,23 @@ from traceability.registry.models import (
 )
 
 
-def _choice(enum_cls, **kwargs):
-    return fields.String(validate=OneOf([m.value for m in enum_cls]), **kwargs)
-
-
 class Tracked(Schema):
     created_at = fields.AwareDateTime(dump_only=True)
     updated_at = fields.AwareDateTime(dump_only=True)
 
 
 class ProducerIn(Schema):
-    legal_name = fields.String(required=True, validate=Length(max=200))
-    kind = _choice(ProducerKind, required=True)
-    tax_code = fields.String(required=True, metadata={"example": "3600123456"})
-    gs1_company_prefix = fields.String(allow_none=True, metadata={"example": "8938501"})
-    gln = fields.String(allow_none=True)
-    ward_code = fields.String(required=True, metadata={"example": "26068"})
-    address = fields.String(required=True)
-    contact_name = fields.String()
-    phone = fields.String()
-    email = fields.String()
-    website = fields.String()
+    legal_name = Text(required=True, validate=Length(max=200))
+    kind = Choice(ProducerKind, required=True)
+    tax_code = Text(required=True, metadata={"example": "3600123456"})
+    gs1_company_prefix = Text(allow_none=True, metadata={"example": "8938501"})
+    gln = Text(allow_none=True)
+    ward_code = Text(required=True, metadata={"example": "26068"})
+    address = Text(required=True)
+    contact_name = Text()
+    phone = Text()
+    email = Text()
+    website = Text()
 
 
 class ProducerOut(Tracked):
@@ -68,32 +65,34 @@ class ProducerOut(Tracked):
 class ProducerQuery(Schema):
     q = fields.String()
     ward_code = fields.String()
-    kind = _choice(ProducerKind)
-    verification_state = _choice(VerificationState)
+    kind = Choice(ProducerKind)
+    verification_state = Choice(VerificationState)
 
 
 class ReasonIn(Schema):
-    reason = fields.String(required=True, validate=Length(min=1, max=500))
+    # Blank (or too short) is the service's to refuse: it says what the reason is for.
+    reason = Text(required=True, validate=Length(max=500))
 
 
 class ProductIn(Schema):
     producer_id = Id(
         metadata={"description": "Staff only; a producer's token always acts for its own producer"}
     )
+    # Not stripped: " 0893…" is an input error to report (GS1 conformance), not to guess at.
     gtin = fields.String(required=True, metadata={"example": "08938501234560"})
-    name = fields.String(required=True, validate=Length(max=200))
-    description = fields.String()
-    category = _choice(ProductCategory, required=True)
-    ocop_group = _choice(OcopGroup, allow_none=True)
+    name = Text(required=True, validate=Length(max=200))
+    description = Text()
+    category = Choice(ProductCategory, required=True)
+    ocop_group = Choice(OcopGroup, allow_none=True)
     ocop_stars = Int(allow_none=True, validate=Range(3, 5))
-    ocop_certificate_no = fields.String()
-    ocop_decision_no = fields.String()
+    ocop_certificate_no = Text()
+    ocop_decision_no = Text()
     ocop_valid_from = Date(allow_none=True)
     ocop_valid_to = Date(allow_none=True, metadata={"description": "Default: 36 months"})
-    standards = List(fields.String(validate=Length(max=60)), max_items=12)
-    ip_status = _choice(IpStatus)
-    ip_kind = _choice(IpKind, allow_none=True)
-    ip_number = fields.String()
+    standards = List(Text(validate=Length(max=60)), max_items=12)
+    ip_status = Choice(IpStatus)
+    ip_kind = Choice(IpKind, allow_none=True)
+    ip_number = Text()
 
 
 class ProductOut(Tracked):
@@ -139,30 +138,30 @@ class ProductQuery(Schema):
     )
     producer_id = Id()
     gtin = fields.String()
-    category = _choice(ProductCategory)
-    review_state = _choice(ReviewState)
-    portal_state = _choice(PortalState)
-    ip_status = _choice(IpStatus)
+    category = Choice(ProductCategory)
+    review_state = Choice(ReviewState)
+    portal_state = Choice(PortalState)
+    ip_status = Choice(IpStatus)
 
 
 class PortalIn(Schema):
-    portal_state = _choice(PortalState, required=True)
-    portal_reference = fields.String(load_default="")
+    portal_state = Choice(PortalState, required=True)
+    portal_reference = Text(load_default="")
     portal_state_on = Date(allow_none=True, load_default=None)
 
 
 class SiteIn(Schema):
     producer_id = Id(metadata={"description": "Staff only"})
-    name = fields.String(required=True)
-    kind = _choice(SiteKind, required=True)
-    planting_area_code = fields.String()
-    ward_code = fields.String(required=True)
-    address = fields.String()
+    name = Text(required=True)
+    kind = Choice(SiteKind, required=True)
+    planting_area_code = Text()
+    ward_code = Text(required=True)
+    address = Text()
     latitude = fields.Decimal(allow_none=True, as_string=False)
     longitude = fields.Decimal(allow_none=True, as_string=False)
     area_ha = fields.Decimal(allow_none=True, as_string=False)
-    crop_or_species = fields.String()
-    certifications = List(fields.String(validate=Length(max=60)), max_items=12)
+    crop_or_species = Text()
+    certifications = List(Text(validate=Length(max=60)), max_items=12)
 
 
 class SiteOut(Tracked):
@@ -184,7 +183,7 @@ class SiteOut(Tracked):
 class SiteQuery(Schema):
     producer_id = Id()
     ward_code = fields.String()
-    kind = _choice(SiteKind)
+    kind = Choice(SiteKind)
     withdrawn = fields.Boolean(
         metadata={"description": "true: list withdrawn rows too (hidden by default)"}
     )
@@ -193,12 +192,12 @@ class SiteQuery(Schema):
 class BatchIn(Schema):
     product_id = Id(required=True)
     site_id = Id(allow_none=True)
-    lot_code = fields.String(required=True, metadata={"description": "GS1 AI (10)"})
+    lot_code = Text(required=True, metadata={"description": "GS1 AI (10)"})
     produced_on = Date(allow_none=True)
     expires_on = Date(allow_none=True)
     quantity = fields.Decimal(allow_none=True, as_string=False)
-    unit = fields.String()
-    notes = fields.String()
+    unit = Text()
+    notes = Text()
 
 
 class BatchOut(Tracked):
@@ -222,7 +221,7 @@ class BatchOut(Tracked):
 
 
 class RecallIn(Schema):
-    notice = fields.String(
+    notice = Text(
         required=True,
         metadata={
             "description": "For consumers: why the batch is recalled and what to do with it "
