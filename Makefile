@@ -35,10 +35,12 @@ run: install
 	$(BIN)/flask db upgrade
 	$(BIN)/flask wards load
 	$(BIN)/flask demo load
+	$(BIN)/flask retail demo load
 	@$(BIN)/flask jobs follow-base-url
 	@$(BIN)/flask base-url
 	@echo "Serving on http://$(HOST):$(PORT)  (demo accounts: see README.md)"
-	$(BIN)/gunicorn --bind $(HOST):$(PORT) --workers $(WORKERS) --access-logfile - wsgi:app
+	$(BIN)/gunicorn --bind $(HOST):$(PORT) --workers $(WORKERS) --access-logfile - \
+		--access-logformat '%(h)s %(l)s %(u)s %(t)s "%(m)s %(U)s %(H)s" %(s)s %(b)s %(L)s' wsgi:app
 
 test: install
 	$(BIN)/python -m pytest $(PYTEST_ARGS)

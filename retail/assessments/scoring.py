@@ -5,6 +5,9 @@ the total is the weighted mean of the pillar scores (weights sum to 100); the le
 whose `min` the total reaches. Every step is a `Fraction`, so a total of exactly 50 is level 3 and
 no floating-point error can move a shop across a threshold; callers round only to show a number.
 
+Points, weights and level minimums may be decimals ("weight": 12.5): each is read as the decimal
+it is written as (`exact`), never as the binary float JSON parsing gives, so 0.1 + 0.2 is 0.3.
+
 An unanswered question scores 0 points (its maximum still counts), and the result says the answer
 set is incomplete. A flag (`"takes_digital_payment>=2"` on a question) is true when that question's
 answer value is at least the number; unanswered, it is false.
@@ -46,6 +49,11 @@ class Score:
         }
 
 
+def exact(number: int | float) -> Fraction:
+    """A JSON number as the decimal it is written as: 12.5 → 25/2, 0.1 → 1/10 (not 0.1000…0555)."""
+    return Fraction(number) if isinstance(number, int) else Fraction(str(number))
+
+
 def parse_flag(rule: str) -> tuple[str, int] | None:
     """`"sells_online>=2"` → ("sells_online", 2); None when the rule is not of that form."""
     match = FLAG_RULE.match(rule.strip())
@@ -59,6 +67,11 @@ def questions(document: dict):
             yield pillar, question
 
 
+def _is_number(value) -> bool:
+    """JSON numbers only: not true/false, and not lists or objects (which no set can hold)."""
+    return isinstance(value, int | float) and not isinstance(value, bool)
+
+
 def check_answers(document: dict, answers: dict) -> None:
     """Refuse answers to unknown questions or with values that are not options."""
     known = {q["key"]: {o["value"] for o in q["options"]} for _, q in questions(document)}
@@ -66,7 +79,7 @@ def check_answers(document: dict, answers: dict) -> None:
     for key, value in answers.items():
         if key not in known:
             problems.append(f"unknown question {key!r}")
-        elif isinstance(value, bool) or value not in known[key]:
+        elif not _is_number(value) or value not in known[key]:
             allowed = ", ".join(str(v) for v in sorted(known[key]))
             problems.append(f"{key}: {value!r} is not one of the options ({allowed})")
     if problems:
@@ -75,7 +88,7 @@ def check_answers(document: dict, answers: dict) -> None:
 
 def level_for(document: dict, total: Fraction) -> int:
     """The highest level whose minimum the total reaches (levels start at 0)."""
-    reached = [lv["level"] for lv in document["levels"] if total >= Fraction(str(lv["min"]))]
+    reached = [lv["level"] for lv in document["levels"] if total >= exact(lv["min"])]
     return max(reached) if reached else 0
 
 
@@ -83,19 +96,19 @@ def score(document: dict, answers: dict) -> Score:
     """Score `answers` ({question key: option value}) against a framework document."""
     check_answers(document, answers)
     pillars: dict[str, Fraction] = {}
-    weighted = Fraction(0)
-    weights = 0
+    weighted = weights = Fraction(0)
     for pillar in document["pillars"]:
-        got = best = 0
+        got = best = Fraction(0)
         for question in pillar["questions"]:
-            points = {o["value"]: o["points"] for o in question["options"]}
+            points = {o["value"]: exact(o["points"]) for o in question["options"]}
             best += max(points.values())
             if question["key"] in answers:
                 got += points[answers[question["key"]]]
-        pillar_score = Fraction(got * 100, best) if best else Fraction(0)
+        pillar_score = got * 100 / best if best else Fraction(0)
         pillars[pillar["key"]] = pillar_score
-        weighted += pillar_score * pillar["weight"]
-        weights += pillar["weight"]
+        weight = exact(pillar["weight"])
+        weighted += pillar_score * weight
+        weights += weight
     total = weighted / weights if weights else Fraction(0)
     flags = {}
     for _, question in questions(document):

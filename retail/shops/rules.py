@@ -10,12 +10,13 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from decimal import Decimal, InvalidOperation
 
 import phonenumbers
 from flask_babel import lazy_gettext as _l
 
 from core.errors import FieldError
-from retail.shops.models import ShopKind
+from retail.shops.models import ShopKind, ShopState
 
 KIND_LABELS = {
     ShopKind.GROCERY: _l("Grocery (tạp hóa)"),
@@ -27,6 +28,12 @@ KIND_LABELS = {
     ShopKind.ELECTRONICS: _l("Phones and electronics"),
     ShopKind.FASHION: _l("Clothes and shoes"),
     ShopKind.OTHER: _l("Other"),
+}
+
+STATE_LABELS = {
+    ShopState.ACTIVE: _l("Open"),
+    ShopState.CLOSED: _l("Closed"),
+    ShopState.MERGED: _l("Merged into another shop"),
 }
 
 # The Vietnamese names people write in spreadsheets (compared without case or diacritics).
@@ -76,24 +83,68 @@ def parse_kind(text: str | None) -> ShopKind:
     return kind
 
 
-def parse_phone(text: str | None) -> str | None:
-    """A Vietnamese phone number in E.164 (+84…); None when empty."""
-    text = (text or "").strip()
-    if not text:
+# A shop's phone is one people call: a mobile or a landline, not a 1900/1800 service number.
+_CALLABLE = {
+    phonenumbers.PhoneNumberType.MOBILE,
+    phonenumbers.PhoneNumberType.FIXED_LINE,
+    phonenumbers.PhoneNumberType.FIXED_LINE_OR_MOBILE,
+}
+
+
+# Digits and the punctuation people put between them; phonenumbers would also read letters
+# (vanity numbers, "x" for an extension), which a shop's phone never has.
+_PHONE_TEXT = re.compile(r"[+\d\s().\-]+")
+
+
+def _vietnamese_number(text: str) -> phonenumbers.PhoneNumber | None:
+    """The number a text means in Vietnam (0912…, +84 912…, 84912…), or None."""
+    if not _PHONE_TEXT.fullmatch(text):
         return None
     try:
         number = phonenumbers.parse(text, "VN")
     except phonenumbers.NumberParseException:
-        number = None
-    if number is None or not phonenumbers.is_valid_number(number):
+        return None
+    if phonenumbers.region_code_for_number(number) != "VN":
+        return None  # +1 202… is a valid number, but not a Vietnamese one
+    if not phonenumbers.is_valid_number(number):
+        return None
+    if phonenumbers.number_type(number) not in _CALLABLE:
+        return None
+    return number
+
+
+def parse_phone(text: str | None) -> str | None:
+    """A Vietnamese mobile or landline number in E.164 (+84…); None when empty."""
+    text = (text or "").strip()
+    if not text:
+        return None
+    number = _vietnamese_number(text)
+    if number is None:
         raise FieldError(
             _l(
                 "%(text)s is not a Vietnamese phone number: enter 10 digits starting with 0, "
-                "e.g. 0912 345 678.",
+                "e.g. 0912 345 678 (or a landline with its area code, e.g. 0251 3822 123).",
                 text=text,
             )
         )
     return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
+
+
+def phone_fragment(text: str | None) -> str | None:
+    """What a phone search should find inside the stored E.164 numbers, or None.
+
+    A whole number in any common form (0912 345 678, +84 912…, 84912…) is its E.164 form; part
+    of one (the last digits the owner remembers) is its digits without the leading 0, which
+    an E.164 number drops. Text that is not digits and phone punctuation is no phone.
+    """
+    text = (text or "").strip()
+    if not text or not _PHONE_TEXT.fullmatch(text):
+        return None
+    number = _vietnamese_number(text)
+    if number is not None:
+        return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
+    digits = re.sub(r"\D", "", text).lstrip("0")
+    return digits if len(digits) >= 3 else None
 
 
 def show_phone(e164: str | None) -> str:
@@ -104,16 +155,25 @@ def show_phone(e164: str | None) -> str:
     return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.NATIONAL)
 
 
+# A branch's tax code is the company's 10 digits, a dash and the branch's 3 (0312345678-001).
+_BRANCH_FORM = re.compile(r"\d{10}\s*-\s*\d{3}")
+
+
 def parse_registration_no(text: str | None) -> str | None:
     """A household-business or tax registration number (10 or 13 digits) or a 12-digit ID.
 
-    A branch's tax code is often written 0312345678-001: the dash and spaces are dropped.
+    Spaces and dots between digit groups are dropped; a dash only in the branch form
+    0312345678-001, so that a mistyped branch (0312345678-01) is not read as a 12-digit ID.
     """
     raw = (text or "").strip()
     digits = re.sub(r"[\s.\-]", "", raw)
     if not digits:
         return None
-    if not digits.isdigit() or len(digits) not in (10, 12, 13):
+    if (
+        not digits.isdigit()
+        or len(digits) not in (10, 12, 13)
+        or ("-" in raw and not _BRANCH_FORM.fullmatch(raw))
+    ):
         raise FieldError(
             _l(
                 "%(text)s is not a registration number: enter the 10- or 13-digit tax or "
@@ -122,6 +182,44 @@ def parse_registration_no(text: str | None) -> str | None:
             )
         )
     return digits
+
+
+def parse_coordinate(text: str | None, *, limit: int) -> Decimal | None:
+    """A latitude (limit 90) or longitude (limit 180) in degrees, to 6 decimals; None when empty.
+
+    Phones give a point (10.957413); either separator is read as the decimal point, as people
+    on a Vietnamese keypad type 10,957413.
+    """
+    raw = (text or "").strip()
+    if not raw:
+        return None
+    try:
+        value = Decimal(raw.replace(",", "."))
+    except InvalidOperation:
+        value = None
+    if value is None or not value.is_finite() or abs(value) > limit:
+        raise FieldError(
+            _l(
+                "%(text)s is not a coordinate: enter degrees between -%(n)s and %(n)s, "
+                "e.g. 10.957413, or press the location button.",
+                text=raw,
+                n=limit,
+            )
+        )
+    return value.quantize(Decimal("0.000001"))
+
+
+# A generous box around Vietnam's mainland and islands: a point outside it is a typing mistake
+# (latitude and longitude swapped, a sign lost), not a shop of Đồng Nai.
+VIETNAM_LATITUDE = (Decimal("8"), Decimal("24"))
+VIETNAM_LONGITUDE = (Decimal("102"), Decimal("118"))
+
+
+def in_vietnam(latitude: Decimal, longitude: Decimal) -> bool:
+    """Whether a point lies in the box around Vietnam (mainland and islands)."""
+    low_lat, high_lat = VIETNAM_LATITUDE
+    low_lon, high_lon = VIETNAM_LONGITUDE
+    return low_lat <= latitude <= high_lat and low_lon <= longitude <= high_lon
 
 
 def parse_text(text: str | None, *, max_length: int, required: bool = False) -> str:

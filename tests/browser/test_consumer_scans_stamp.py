@@ -33,7 +33,7 @@ def _order_with_pdf(app):
         site = factories.site(producer, owner, name="Vườn bưởi Tân Triều")
         batch = factories.batch(product, owner, lot_code="TT-2611", site_id=site.id)
         order = factories.stamp_order(
-            batch, owner, quantity=12, rows=4, cols=3, size_mm=25, show_caption="y"
+            batch, owner, quantity=12, rows=4, cols=3, size_mm=25.0, show_caption=True
         )
         db.session.commit()
         assert jobs.render_order(order.id)
