@@ -91,3 +91,12 @@ def act_json(action: Callable[[], Any], respond: Callable[[Any], dict]):
         return jsonify(error_body(exc.status, str(exc.message), errors)), exc.status
     db.session.commit()
     return jsonify(respond(value))
+
+
+def record(action: Callable[[], Any]) -> Any:
+    """Run a write a page makes as a side effect of being seen (a consumer's scan, a shared
+    place): commit once, no flash (consumers carry no session), nothing to show on failure —
+    a domain error goes on to the error handlers, which roll back and answer its status."""
+    value = action()
+    db.session.commit()
+    return value

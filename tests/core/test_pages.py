@@ -141,3 +141,29 @@ def test_a_refused_page_action_flashes_why_and_changes_nothing(client, make):
     assert 'class="flash error"' in page
     db.session.expire_all()
     assert db.session.get(type(product), product.id).review_state is ReviewState.DRAFT
+
+
+def test_act_json_commits_and_answers_or_rolls_back_with_the_api_error_shape(app_ctx):
+    before = users()
+    response = pages.act_json(_add_user_then(), lambda user: {"id": user.id})
+    db.session.rollback()
+    assert users() == before + 1 and response.get_json()["id"]
+    body, status = pages.act_json(
+        _add_user_then(ValidationFailed({"answers": ["Choose an option."]})), lambda _: {}
+    )
+    assert status == 422
+    assert body.get_json()["errors"] == {"json": {"answers": ["Choose an option."]}}
+    assert users() == before + 1  # the refused write was rolled back
+    with pytest.raises(NotFound):
+        pages.act_json(_add_user_then(NotFound("gone")), lambda _: {})
+    assert users() == before + 1
+
+
+def test_record_commits_a_side_effect_and_lets_errors_reach_the_handlers(app_ctx):
+    before = users()
+    pages.record(_add_user_then())
+    db.session.rollback()
+    assert users() == before + 1
+    with pytest.raises(Conflict):
+        pages.record(_add_user_then(Conflict("already shared")))
+    assert flashed() == []

@@ -13,7 +13,7 @@ from flask_login import current_user
 
 from core import pages
 from core.errors import ValidationFailed
-from core.extensions import csrf, db, limiter
+from core.extensions import csrf, limiter
 from core.web import has_login_cookie
 from traceability.gs1.digital_link import DigitalLinkError
 from traceability.stamps import counterfeit, forms, scans, verdicts
@@ -50,11 +50,8 @@ def share_place(token: str):
     form = forms.PlaceForm()
     if not form.validate():
         raise ValidationFailed({"lat": [scans.PLACE_UNREADABLE]})
-    scans.share_place(scan_id, form.lat.data, form.lon.data)
-    # Not `pages.act`: the last step of a consumer's scan, sent by the page's script, which
-    # reads the status (404, 409 already shared, 422 unreadable: the error handlers roll back
-    # and answer); like the scan itself it commits here, once, with no session to flash into.
-    db.session.commit()
+    # The page's script reads the status: 404, 409 (already shared), 422 (unreadable).
+    pages.record(lambda: scans.share_place(scan_id, form.lat.data, form.lon.data))
     return Response(status=204)
 
 

@@ -42,7 +42,8 @@ from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from werkzeug.routing import PathConverter
 
-from core.extensions import db, limiter
+from core import pages
+from core.extensions import limiter
 from core.web import has_login_cookie
 from traceability.gs1.digital_link import DigitalLinkError, parse_digital_link_path
 from traceability.stamps import scans, verdicts
@@ -404,10 +405,10 @@ def _page(req: Request) -> Response:
     ip = request.remote_addr
     user_agent = request.user_agent.string
     if _counts_as_scan():
-        found = scans.scan_page(req.gtin, req.lot, req.serial, ip=ip, user_agent=user_agent)
-        # Not `pages.act`: a consumer's GET records the scan by design, on the hot path. One
-        # commit, here; no flash (consumers carry no session); nothing the consumer could fix.
-        db.session.commit()
+        # A consumer's GET records the scan by design, on the hot path: one commit, no flash.
+        found = pages.record(
+            lambda: scans.scan_page(req.gtin, req.lot, req.serial, ip=ip, user_agent=user_agent)
+        )
     else:
         found = verdicts.preview_verdict(scans.resolve(req.gtin, req.lot, req.serial))
     probing = False
