@@ -178,7 +178,8 @@ def seed_product(item: int = 1) -> Seed:
     from core.accounts import services as accounts
     from core.accounts.models import Role
     from core.extensions import db
-    from traceability.registry import services
+    from traceability.registry import places, services
+    from traceability.registry.models import OcopGroup, ProducerKind, ProductCategory, SiteKind
 
     staff = accounts.create_user(
         email=f"staff{item}@bench.example.vn",
@@ -194,7 +195,7 @@ def seed_product(item: int = 1) -> Seed:
         },
         {
             "legal_name": "Hợp tác xã Nông nghiệp Xuân Lộc",
-            "kind": "cooperative",
+            "kind": ProducerKind.COOPERATIVE,
             "tax_code": str(3600100000 + item),
             "ward_code": WARD_CODE,
             "address": "Ấp Bảo Định, xã Xuân Định",
@@ -208,8 +209,8 @@ def seed_product(item: int = 1) -> Seed:
         {
             "gtin": _gtin(item),
             "name": "Sầu riêng Ri6 Xuân Lộc",
-            "category": "ocop",
-            "ocop_group": "food",
+            "category": ProductCategory.OCOP,
+            "ocop_group": OcopGroup.FOOD,
             "ocop_stars": 4,
             "ocop_certificate_no": "125/QĐ-UBND",
             "ocop_valid_from": dt.date(2025, 1, 1),
@@ -219,10 +220,12 @@ def seed_product(item: int = 1) -> Seed:
     )
     services.submit_product(product, owner)
     services.verify_product(product, staff)
-    site = services.create_site(
-        producer, {"name": "Vườn Bảo Định", "kind": "growing_area", "ward_code": WARD_CODE}, owner
+    site = places.create_site(
+        producer,
+        {"name": "Vườn Bảo Định", "kind": SiteKind.GROWING_AREA, "ward_code": WARD_CODE},
+        owner,
     )
-    batch = services.create_batch(
+    batch = places.create_batch(
         {
             "product_id": product.id,
             "lot_code": f"L2611{item:02d}",
