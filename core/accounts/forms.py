@@ -69,8 +69,3 @@ class ResetPasswordForm(FlaskForm):
             EqualTo("new_password", message=_l("The two passwords are not the same.")),
         ],
     )
-
-
-class EmptyForm(FlaskForm):
-    """A form with only the CSRF token. Pages no longer need it (CSRFProtect checks every POST
-    and `post_button` renders the token); kept while `traceability/stamps/views.py` imports it."""
