@@ -22,6 +22,8 @@ def small_phone(browser, live_server):
 
 
 def _no_sideways_scroll(page) -> None:
+    # After a click the next document may not have parsed yet; measure the loaded page.
+    page.wait_for_load_state("load")
     sizes = page.evaluate(
         "() => ({scroll: document.documentElement.scrollWidth, inner: window.innerWidth})"
     )
@@ -71,6 +73,7 @@ def test_a_serial_typed_by_hand_opens_the_stamp_page(live_server, small_phone):
     gtin, lot, serial = _stamp(live_server.app)
     small_phone.goto("/")
     small_phone.locator('a[href="/check"]').click()
+    small_phone.wait_for_url("**/check")
     _no_sideways_scroll(small_phone)
     # As a consumer types it from a smudged stamp: small letters, with spaces.
     small_phone.locator("#serial").fill(f"{serial[:4].lower()} {serial[4:].lower()}")
