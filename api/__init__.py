@@ -15,9 +15,12 @@ def _api_limit() -> str:
 
 def init_app(app: Flask) -> None:
     from api import (
+        annual_reports,
         assessments,
         batches,
         frameworks,
+        indicators,
+        open_data,
         producers,
         products,
         rollout,
@@ -25,12 +28,14 @@ def init_app(app: Flask) -> None:
         shops,
         sites,
         stamps,
+        ward_reports,
         wards,
     )
 
     api.init_app(app)
     retail = (shops, shop_imports, frameworks, assessments, rollout)
-    for module in (wards, producers, products, sites, batches, stamps, *retail):
+    reports = (indicators, ward_reports, annual_reports, open_data)
+    for module in (wards, producers, products, sites, batches, stamps, *retail, *reports):
         blp = module.blp
         # Token-authenticated, never cookie-authenticated: CSRF does not apply.
         csrf.exempt(blp)

@@ -24,6 +24,8 @@ PLAIN_ENV_NAMES = (
     "HOST",
     "PORT",
     "RETAIL_REASSESS_MONTHS",
+    "REPORTS_CURRENT_MAX_AGE_MINUTES",
+    "REPORTS_BEHIND_MARGIN",
     "SHOP_IMPORT_FOLDER",
 )
 
@@ -102,6 +104,10 @@ def defaults(instance_path: str) -> dict:
         "RATELIMIT_API": "600 per minute",
         # Retail programme: a shop is due for re-assessment this many months after its last one.
         "RETAIL_REASSESS_MONTHS": 6,
+        # Reports: a running period's snapshot older than this is taken again when read; a value
+        # within this share below its trajectory is "behind", further below "at risk".
+        "REPORTS_CURRENT_MAX_AGE_MINUTES": 15,
+        "REPORTS_BEHIND_MARGIN": "0.10",
         # Shop imports: files with more rows are checked and saved in the background (the job
         # runner above); uploads wait in SHOP_IMPORT_FOLDER, which RQ workers must share.
         "SHOP_IMPORT_BACKGROUND_ROWS": 500,
@@ -228,6 +234,9 @@ def load(app, test_config: dict | None = None) -> None:
     app.config["PROXY_COUNT"] = _whole_number(app.config["PROXY_COUNT"], "PROXY_COUNT")
     app.config["RETAIL_REASSESS_MONTHS"] = _whole_number(
         app.config["RETAIL_REASSESS_MONTHS"], "RETAIL_REASSESS_MONTHS"
+    )
+    app.config["REPORTS_CURRENT_MAX_AGE_MINUTES"] = _whole_number(
+        app.config["REPORTS_CURRENT_MAX_AGE_MINUTES"], "REPORTS_CURRENT_MAX_AGE_MINUTES"
     )
     if not app.config.get("JOB_QUEUE"):
         app.config["JOB_QUEUE"] = "rq" if app.config.get("REDIS_URL") else "thread"

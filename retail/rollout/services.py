@@ -139,6 +139,18 @@ def evaluate(rule: Rule, shops: _WardShops) -> tuple[WardState, dt.date | None]:
     raise AssertionError("a rule that holds now held at the last first submission")
 
 
+def deployment_date(
+    rule: Rule, registered_at: list[dt.datetime], assessed_at: list[dt.datetime]
+) -> dt.date | None:
+    """The day a ward with these shops was deployed under a rule (None if it is not).
+
+    `registered_at` holds when each shop was registered, `assessed_at` when each assessed shop
+    was first counted; the reports compute past months with it from shops active then.
+    """
+    state, reached_on = evaluate(rule, _WardShops(list(registered_at), list(assessed_at)))
+    return reached_on if state is WardState.DEPLOYED else None
+
+
 # --- the criterion --------------------------------------------------------------------------
 
 

@@ -15,6 +15,11 @@ import pytest
 from core.accounts.models import Role
 from core.extensions import db
 from tests import factories
+from tests import permissions_reports_annual as annual_report
+from tests import permissions_reports_dashboard as dashboard
+from tests import permissions_reports_opendata as open_data
+from tests import permissions_reports_quarterly as quarterly
+from tests import permissions_reports_targets as targets
 from tests import permissions_retail_assessments as assessments
 from tests import permissions_retail_frameworks as frameworks
 from tests import permissions_retail_imports as imports
@@ -23,6 +28,8 @@ from tests import permissions_retail_rollout as rollout
 from tests import permissions_retail_shops as shops
 
 MODULES = (shops, imports, frameworks, assessments, results, rollout)
+# The reports' rows run in the same world: an officer of one ward, another ward's officer.
+MODULES += (dashboard, targets, annual_report, quarterly, open_data)
 PAGES = [row for module in MODULES for row in module.PAGES]
 APIS = [row for module in MODULES for row in module.APIS]
 

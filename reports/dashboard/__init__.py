@@ -1,0 +1,1 @@
+"""The coverage dashboard: tiles, the ward table, charts over time, drill-down, exports."""

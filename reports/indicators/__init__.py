@@ -1,0 +1,1 @@
+"""Indicators: definitions kept as data, measures computed from the records, snapshots, targets."""

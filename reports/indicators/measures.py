@@ -1,0 +1,384 @@
+"""Measures: the numbers indicators are made of, computed from the records for one period.
+
+Each family below runs one or two grouped queries and returns, per measure, the value of every
+(ward, category) cell: `None` as the ward means "no ward" (a counterfeit report about no known
+producer), `""` as the category means "whatever the category". Counts and sums are additive: a
+group or the province is the sum of its wards. Medians are not; their family returns the samples
+and `snapshots` takes the median of each scope's samples.
+
+Stock measures are as of the period's day (`Window.as_of`, the records' own dates decide: a
+product counts as listed on the portal from `portal_state_on`, a producer as verified from
+`verified_at`); flow measures count what happened from the period's first day to that day.
+What the records do not date (a product's IP protection, a shop's kind) is read as it is now:
+that is why month-end snapshots are kept rather than recomputed (docs/reports.md).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import defaultdict
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from decimal import Decimal
+
+from sqlalchemy import and_, case, distinct, func, or_, select
+
+from core.db import PROVINCE_TZ
+from core.extensions import db
+from core.wards.models import RolloutPhase, Ward
+from reports.indicators.periods import Period, instant
+
+Cell = tuple[str | None, str]  # (ward code or None, category or "")
+Values = dict[str, dict[Cell, Decimal]]
+Samples = dict[str, dict[Cell, list[Decimal]]]
+
+SUM, MEDIAN = "sum", "median"
+
+
+@dataclass(frozen=True)
+class Window:
+    """The period a snapshot is of: stocks as of `as_of`, flows from `start` to `as_of`."""
+
+    period: Period
+    as_of: dt.date
+
+    @property
+    def start(self) -> dt.date:
+        return self.period.start
+
+    @property
+    def since(self) -> dt.datetime:
+        return instant(self.period.start)
+
+    @property
+    def until(self) -> dt.datetime:
+        """The first instant after the window (exclusive upper bound)."""
+        return instant(self.as_of + dt.timedelta(days=1))
+
+
+@dataclass
+class Result:
+    values: Values = field(default_factory=lambda: defaultdict(dict))
+    samples: Samples = field(default_factory=lambda: defaultdict(dict))
+
+    def add(self, measure: str, ward: str | None, category: str, amount) -> None:
+        cells = self.values[measure]
+        key = (ward, category)
+        cells[key] = cells.get(key, Decimal(0)) + Decimal(amount or 0)
+
+    def sample(self, measure: str, ward: str | None, category: str, value: Decimal) -> None:
+        self.samples[measure].setdefault((ward, category), []).append(value)
+
+
+@dataclass(frozen=True)
+class Measure:
+    code: str
+    aggregate: str = SUM  # SUM (additive) or MEDIAN (samples)
+    by_category: bool = False  # also kept per product category
+    unit: str = "count"
+
+
+MEASURES: dict[str, Measure] = {}
+FAMILIES: list[Callable[[Window, Result], None]] = []
+
+
+def _measures(*items: Measure):
+    for item in items:
+        MEASURES[item.code] = item
+
+    def register(family):
+        FAMILIES.append(family)
+        return family
+
+    return register
+
+
+def _count(condition):
+    return func.sum(case((condition, 1), else_=0))
+
+
+# --- products and producers -----------------------------------------------------------------
+
+
+@_measures(
+    Measure("products_gtin", by_category=True),
+    Measure("products_portal_listed", by_category=True),
+    Measure("products_verified", by_category=True),
+    Measure("products_ocop_key", by_category=True),
+    Measure("products_ip_supported", by_category=True),
+    Measure("ocop_products", by_category=True),
+    Measure("ocop_valid", by_category=True),
+    Measure("ocop_expiring_90", by_category=True),
+    Measure("ocop_expired", by_category=True),
+    Measure("producers_with_products", by_category=True),
+)
+def products(window: Window, out: Result) -> None:
+    from traceability.registry.models import (
+        IpStatus,
+        PortalState,
+        Producer,
+        Product,
+        ProductCategory,
+        ReviewState,
+    )
+
+    day, until = window.as_of, window.until
+    registered = and_(
+        Product.review_state.in_((ReviewState.SUBMITTED, ReviewState.VERIFIED)),
+        func.coalesce(Product.submitted_at, Product.created_at) < until,
+        or_(Product.withdrawn_at.is_(None), Product.withdrawn_at >= until),
+    )
+    ocop_key = Product.category.in_((ProductCategory.OCOP, ProductCategory.KEY_PRODUCT))
+    ocop = Product.category == ProductCategory.OCOP
+    valid = and_(ocop, Product.ocop_valid_from <= day, Product.ocop_valid_to >= day)
+    stmt = (
+        select(
+            Producer.ward_code,
+            Product.category,
+            func.count(),
+            _count(
+                and_(Product.portal_state == PortalState.LISTED, Product.portal_state_on <= day)
+            ),
+            _count(and_(Product.review_state == ReviewState.VERIFIED, Product.reviewed_at < until)),
+            _count(ocop_key),
+            _count(and_(ocop_key, Product.ip_status.in_((IpStatus.FILED, IpStatus.PROTECTED)))),
+            _count(ocop),
+            _count(valid),
+            _count(and_(valid, Product.ocop_valid_to <= day + dt.timedelta(days=90))),
+            _count(and_(ocop, Product.ocop_valid_to < day)),
+            func.count(distinct(Product.producer_id)),
+        )
+        .join(Producer, Producer.id == Product.producer_id)
+        .where(registered)
+        .group_by(Producer.ward_code, Product.category)
+    )
+    names = (
+        "products_gtin",
+        "products_portal_listed",
+        "products_verified",
+        "products_ocop_key",
+        "products_ip_supported",
+        "ocop_products",
+        "ocop_valid",
+        "ocop_expiring_90",
+        "ocop_expired",
+        "producers_with_products",
+    )
+    for ward, category, *numbers in db.session.execute(stmt):
+        for name, number in zip(names, numbers, strict=True):
+            out.add(name, ward, str(category), number)
+            if name != "producers_with_products":
+                out.add(name, ward, "", number)
+    # A producer with products in two categories counts once in "every category".
+    every = (
+        select(Producer.ward_code, func.count(distinct(Product.producer_id)))
+        .join(Producer, Producer.id == Product.producer_id)
+        .where(registered)
+        .group_by(Producer.ward_code)
+    )
+    for ward, number in db.session.execute(every):
+        out.add("producers_with_products", ward, "", number)
+
+
+@_measures(Measure("producers_registered"), Measure("producers_verified"))
+def producers(window: Window, out: Result) -> None:
+    from traceability.registry.models import Producer, VerificationState
+
+    until = window.until
+    stmt = (
+        select(
+            Producer.ward_code,
+            func.count(),
+            _count(
+                and_(
+                    Producer.verification_state == VerificationState.VERIFIED,
+                    Producer.verified_at < until,
+                )
+            ),
+        )
+        .where(Producer.created_at < until)
+        .group_by(Producer.ward_code)
+    )
+    for ward, registered, verified in db.session.execute(stmt):
+        out.add("producers_registered", ward, "", registered)
+        out.add("producers_verified", ward, "", verified)
+
+
+# --- stamps, scans and counterfeit reports --------------------------------------------------
+
+
+@_measures(
+    Measure("stamps_issued"),
+    Measure("scans"),
+    Measure("stamps_scanned"),
+    Measure("scans_suspicious"),
+    Measure("reports_received"),
+    Measure("reports_resolved"),
+    Measure("report_resolution_hours", aggregate=MEDIAN, unit="hours"),
+)
+def stamps(window: Window, out: Result) -> None:
+    from traceability.registry.models import Producer
+    from traceability.stamps.models import (
+        CounterfeitReport,
+        ReportState,
+        Scan,
+        StampOrder,
+        Verdict,
+    )
+
+    since, until = window.since, window.until
+    # Stamps are counted through their orders' quantities (an order issues them all at once).
+    issued = (
+        select(Producer.ward_code, func.sum(StampOrder.quantity))
+        .join(Producer, Producer.id == StampOrder.producer_id)
+        .where(StampOrder.created_at >= since, StampOrder.created_at < until)
+        .group_by(Producer.ward_code)
+    )
+    for ward, number in db.session.execute(issued):
+        out.add("stamps_issued", ward, "", number)
+    scans = (
+        select(
+            Producer.ward_code,
+            func.count(),
+            func.count(distinct(Scan.stamp_id)),
+            _count(Scan.verdict == Verdict.SUSPICIOUS),
+        )
+        .join(Producer, Producer.id == Scan.producer_id)
+        .where(Scan.at >= since, Scan.at < until)
+        .group_by(Producer.ward_code)
+    )
+    for ward, number, distinct_stamps, suspicious in db.session.execute(scans):
+        out.add("scans", ward, "", number)
+        out.add("stamps_scanned", ward, "", distinct_stamps)
+        out.add("scans_suspicious", ward, "", suspicious)
+    # Scans of codes that name no known producer belong to no ward, but to the province.
+    orphan = select(func.count(), _count(Scan.verdict == Verdict.SUSPICIOUS)).where(
+        Scan.producer_id.is_(None), Scan.at >= since, Scan.at < until
+    )
+    number, suspicious = db.session.execute(orphan).one()
+    if number:
+        out.add("scans", None, "", number)
+        out.add("scans_suspicious", None, "", suspicious)
+
+    received = (
+        select(Producer.ward_code, func.count())
+        .select_from(CounterfeitReport)
+        .outerjoin(Producer, Producer.id == CounterfeitReport.producer_id)
+        .where(CounterfeitReport.at >= since, CounterfeitReport.at < until)
+        .group_by(Producer.ward_code)
+    )
+    for ward, number in db.session.execute(received):
+        out.add("reports_received", ward, "", number)
+    resolved = (
+        select(Producer.ward_code, CounterfeitReport.at, CounterfeitReport.handled_at)
+        .select_from(CounterfeitReport)
+        .outerjoin(Producer, Producer.id == CounterfeitReport.producer_id)
+        .where(
+            CounterfeitReport.state.in_((ReportState.CONFIRMED, ReportState.DISMISSED)),
+            CounterfeitReport.handled_at >= since,
+            CounterfeitReport.handled_at < until,
+        )
+    )
+    for ward, at, handled_at in db.session.execute(resolved):
+        hours = Decimal((handled_at - at).total_seconds()) / 3600
+        out.add("reports_resolved", ward, "", 1)
+        out.sample("report_resolution_hours", ward, "", hours.quantize(Decimal("0.0001")))
+
+
+# --- shops and assessments ------------------------------------------------------------------
+
+PILLAR_PREFIX, FLAG_PREFIX, LEVEL_PREFIX = "pillar_sum_", "flag_", "shops_level_"
+FLAGS = ("takes_digital_payment", "uses_einvoice", "online_presence", "sells_online")
+PILLARS = ("customer", "strategy", "infrastructure", "operations", "skills", "data")
+LEVELS = range(6)
+
+
+@_measures(
+    Measure("shops_active"),
+    Measure("shops_assessed"),
+    *(Measure(f"{LEVEL_PREFIX}{level}") for level in LEVELS),
+    *(Measure(f"{PILLAR_PREFIX}{key}", unit="score") for key in PILLARS),
+    *(Measure(f"{FLAG_PREFIX}{name}") for name in FLAGS),
+    Measure("wards_total"),
+    Measure("wards_started"),
+    Measure("wards_deployed"),
+)
+def retail(window: Window, out: Result) -> None:
+    from retail.assessments.models import Assessment
+    from retail.rollout import services as rollout
+    from retail.shops.models import Shop, ShopState
+
+    day, until = window.as_of, window.until
+    active = and_(
+        Shop.created_at < until,
+        Shop.state != ShopState.MERGED,
+        or_(
+            Shop.state == ShopState.ACTIVE,
+            and_(Shop.closed_on.is_not(None), Shop.closed_on > day),
+        ),
+    )
+    shops = db.session.execute(select(Shop.id, Shop.ward_code, Shop.created_at).where(active))
+    ward_of: dict[int, str] = {}
+    registered: dict[str, list[dt.datetime]] = defaultdict(list)
+    for shop_id, ward, created in shops:
+        ward_of[shop_id] = ward
+        registered[ward].append(created)
+        out.add("shops_active", ward, "", 1)
+
+    submitted = func.coalesce(Assessment.submitted_at, Assessment.created_at)
+    rows = db.session.execute(
+        select(
+            Assessment.shop_id,
+            submitted,
+            Assessment.level,
+            Assessment.pillar_scores,
+            Assessment.flags,
+        )
+        .where(Assessment.state.in_(rollout.COUNTED), submitted < until)
+        .order_by(Assessment.shop_id, submitted, Assessment.id)
+    )
+    first: dict[int, dt.datetime] = {}
+    latest: dict[int, tuple] = {}
+    for shop_id, at, level, pillars, flags in rows:
+        if shop_id not in ward_of:
+            continue
+        first.setdefault(shop_id, at)
+        latest[shop_id] = (level, pillars or {}, flags or {})
+    assessed: dict[str, list[dt.datetime]] = defaultdict(list)
+    for shop_id, (level, pillars, flags) in latest.items():
+        ward = ward_of[shop_id]
+        assessed[ward].append(first[shop_id])
+        out.add("shops_assessed", ward, "", 1)
+        if level is not None:
+            out.add(f"{LEVEL_PREFIX}{int(level)}", ward, "", 1)
+        for key in PILLARS:
+            if key in pillars:
+                # Stored as the float of an exact Fraction; shown averaged to one place.
+                out.add(f"{PILLAR_PREFIX}{key}", ward, "", Decimal(str(pillars[key])))
+        for name in FLAGS:
+            if flags.get(name):
+                out.add(f"{FLAG_PREFIX}{name}", ward, "", 1)
+
+    rule = rollout.current_rule()
+    for ward in db.session.scalars(select(Ward)):
+        out.add("wards_total", ward.code, "", 1)
+        started = (
+            ward.rollout_phase is not RolloutPhase.NOT_PLANNED
+            and ward.rollout_started_on is not None
+            and ward.rollout_started_on <= day
+        )
+        out.add("wards_started", ward.code, "", 1 if started else 0)
+        reached = rollout.deployment_date(rule, registered[ward.code], assessed[ward.code])
+        out.add("wards_deployed", ward.code, "", 1 if reached and reached <= day else 0)
+
+
+def compute(window: Window) -> Result:
+    """Every measure of every family for the window."""
+    out = Result()
+    for family in FAMILIES:
+        family(window, out)
+    return out
+
+
+def province_day(moment: dt.datetime) -> dt.date:
+    return moment.astimezone(PROVINCE_TZ).date()

@@ -1,0 +1,1 @@
+"""Open data: aggregated indicators by ward and period, CSV and JSON, a Frictionless package."""

@@ -1,0 +1,134 @@
+"""One shape for every table the reports show, export and print: a title, columns, rows.
+
+A page renders a `Table` as HTML; `exports` writes the same object as CSV or as one XLSX sheet
+(Vietnamese headers, number formats, a frozen header row); the PDF reports print it. So a figure
+in a download is the figure on the page: both read the same cells.
+
+Cells hold exact values (int, Decimal, Fraction, date, str, None); `Column.kind` says how to
+show them: "text", "count", "percent" (0–100), "score", "hours", "date".
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import io
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from decimal import ROUND_HALF_UP, Decimal
+from fractions import Fraction
+from typing import Any
+
+from openpyxl import Workbook
+from openpyxl.styles import Alignment, Font
+from openpyxl.utils import get_column_letter
+
+from core.csvsafe import cell as safe_cell
+
+KINDS = ("text", "count", "percent", "score", "hours", "date")
+PLACES = {"count": 0, "percent": 1, "score": 1, "hours": 1}
+XLSX_FORMATS = {
+    "count": "#,##0",
+    "percent": "0.0",
+    "score": "0.0",
+    "hours": "0.0",
+    "date": "dd/mm/yyyy",
+}
+
+
+@dataclass(frozen=True)
+class Column:
+    key: str
+    title: str  # already translated: the page's and the file's header
+    kind: str = "text"
+    width: int | None = None  # characters, for XLSX
+
+    def __post_init__(self) -> None:
+        if self.kind not in KINDS:
+            raise ValueError(f"column {self.key}: kind {self.kind} unknown")
+
+
+@dataclass
+class Table:
+    key: str  # file and sheet name: "wards", "indicators"
+    title: str
+    columns: Sequence[Column]
+    rows: list[dict[str, Any]] = field(default_factory=list)
+    note: str = ""  # e.g. "Figures as of 30/11/2026, snapshot taken 01/12/2026 00:05"
+
+    def values(self, row: dict[str, Any]) -> list[Any]:
+        return [row.get(column.key) for column in self.columns]
+
+
+def rounded(value: Any, kind: str) -> Any:
+    """A number as files carry it: a Decimal rounded half-up to the kind's places (exactly)."""
+    if value is None or kind in ("text", "date"):
+        return value
+    if isinstance(value, Fraction):
+        value = Decimal(value.numerator) / Decimal(value.denominator)
+    if isinstance(value, int | Decimal):
+        places = PLACES[kind]
+        exponent = Decimal(1).scaleb(-places)
+        number = Decimal(value).quantize(exponent, rounding=ROUND_HALF_UP)
+        return int(number) if places == 0 else number
+    return value
+
+
+def csv_bytes(table: Table) -> bytes:
+    """The table as CSV (UTF-8 with a BOM, so Excel reads Vietnamese; ',' and '.' decimals)."""
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\r\n")
+    writer.writerow([safe_cell(column.title) for column in table.columns])
+    for row in table.rows:
+        cells = []
+        for column, value in zip(table.columns, table.values(row), strict=True):
+            value = rounded(value, column.kind)
+            if isinstance(value, dt.date):
+                value = value.isoformat()
+            cells.append(safe_cell(value))
+        writer.writerow(cells)
+    return ("\ufeff" + out.getvalue()).encode("utf-8")
+
+
+def _sheet_title(text: str) -> str:
+    for bad in "[]:*?/\\":
+        text = text.replace(bad, " ")
+    return text[:31]
+
+
+def xlsx_bytes(tables: Sequence[Table]) -> bytes:
+    """One sheet per table: bold frozen header row, number formats per column, widths."""
+    book = Workbook()
+    book.remove(book.active)
+    for table in tables:
+        sheet = book.create_sheet(_sheet_title(table.title))
+        sheet.append([column.title for column in table.columns])
+        for cell in sheet[1]:
+            cell.font = Font(bold=True)
+            cell.alignment = Alignment(wrap_text=True, vertical="top")
+        for row in table.rows:
+            sheet.append(
+                [
+                    rounded(value, column.kind)
+                    for column, value in zip(table.columns, table.values(row), strict=True)
+                ]
+            )
+            for cell in sheet[sheet.max_row]:
+                if isinstance(cell.value, str) and cell.value.startswith("="):
+                    cell.data_type = "s"  # text a user typed, never a formula
+        for index, column in enumerate(table.columns, start=1):
+            letter = get_column_letter(index)
+            fmt = XLSX_FORMATS.get(column.kind)
+            if fmt:
+                for (cell,) in sheet.iter_rows(min_row=2, min_col=index, max_col=index):
+                    cell.number_format = fmt
+            sheet.column_dimensions[letter].width = column.width or max(
+                12, min(48, len(column.title) + 2)
+            )
+        sheet.freeze_panes = "A2"
+        if table.note:
+            sheet.append([])
+            sheet.append([table.note])
+    out = io.BytesIO()
+    book.save(out)
+    return out.getvalue()
