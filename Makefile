@@ -36,6 +36,7 @@ run: install
 	$(BIN)/flask wards load
 	$(BIN)/flask demo load
 	$(BIN)/flask retail demo load
+	$(BIN)/flask reports demo load
 	@$(BIN)/flask jobs follow-base-url
 	@$(BIN)/flask base-url
 	@echo "Serving on http://$(HOST):$(PORT)  (demo accounts: see README.md)"

@@ -56,5 +56,25 @@ def backfill_command(first: str, last: str) -> None:
     click.echo(f"{len(taken)} snapshots rebuilt ({first} → {last}).")
 
 
+demo_cli = click.Group("demo", help="Reports demo data (after the registry and retail demos).")
+
+
+@demo_cli.command("load")
+def demo_load() -> None:
+    """Give the demo months of history and take their snapshots (a second run changes nothing)."""
+    from core.extensions import db
+    from reports.demo import load_demo
+
+    try:
+        added = load_demo()
+    except RuntimeError as exc:
+        raise click.ClickException(str(exc)) from None
+    db.session.commit()
+    click.echo(
+        "Reports demo loaded." if added else "Reports demo already present: nothing changed."
+    )
+
+
 def init_app(app: Flask) -> None:
+    reports_cli.add_command(demo_cli)
     app.cli.add_command(reports_cli)

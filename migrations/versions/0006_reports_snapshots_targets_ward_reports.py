@@ -25,7 +25,7 @@ def upgrade():
     sa.Column('period_start', sa.Date(), nullable=False),
     sa.Column('period_end', sa.Date(), nullable=False),
     sa.Column('as_of', sa.Date(), nullable=False),
-    sa.Column('kind', sa.Enum('closing', 'current', 'backfill', name='snapshot_kind', native_enum=False, create_constraint=True), nullable=False),
+    sa.Column('kind', sa.Enum('closing', 'current', 'backfill', 'report', name='snapshot_kind', native_enum=False, create_constraint=True), nullable=False),
     sa.Column('taken_at', sa.DateTime(timezone=True), server_default=sa.func.now(), nullable=False),
     sa.Column('taken_by_id', sa.Integer(), nullable=True),
     sa.Column('seconds', sa.Numeric(precision=10, scale=3), nullable=True),

@@ -30,6 +30,7 @@ class SnapshotKind(enum.StrEnum):
     CLOSING = "closing"  # taken after the period ended: what reports read, never replaced
     CURRENT = "current"  # of a period still running (as of its day); the next one replaces it
     BACKFILL = "backfill"  # rebuilt later from the records' own dates
+    REPORT = "report"  # frozen for a submitted ward report (of a running period); never replaced
 
 
 class Scope(enum.StrEnum):

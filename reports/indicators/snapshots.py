@@ -10,6 +10,8 @@
   `REPORTS_CURRENT_MAX_AGE_MINUTES`).
 - `backfill(first, last)` rebuilds past months from the records' own dates (`flask reports
   backfill`), replacing earlier backfills but never a closing snapshot.
+- `take(period, kind=SnapshotKind.REPORT)` freezes the figures a ward report was submitted with
+  (a running quarter's); such snapshots are never replaced and never read as the period's figures.
 
 Services flush and never commit; the edge commits (`pages.record`, the CLI, the API).
 """
@@ -83,7 +85,7 @@ def take(
     over = period.is_over(today)
     if kind is None:
         kind = SnapshotKind.CLOSING if over else SnapshotKind.CURRENT
-    if kind is not SnapshotKind.CURRENT and not over:
+    if kind in (SnapshotKind.CLOSING, SnapshotKind.BACKFILL) and not over:
         raise Conflict(f"{period.key} is still running: only a current snapshot can be taken")
     as_of = period.as_of(today)
     started = time.perf_counter()
