@@ -18,17 +18,10 @@ from core.errors import NotFound
 from core.extensions import db
 from core.forms import EnumSelectField
 from core.wards import services
-from core.wards.models import AreaGroup, RolloutPhase, Ward, WardKind
+from core.wards.labels import GROUP_LABELS, KIND_LABELS, PHASE_LABELS
+from core.wards.models import RolloutPhase, Ward, WardKind
 
 bp = Blueprint("wards", __name__, url_prefix="/wards")
-
-PHASE_LABELS = {
-    RolloutPhase.PILOT_2026: _l("Pilot 2026"),
-    RolloutPhase.EXTENSION_2030: _l("Extension by 2030"),
-    RolloutPhase.NOT_PLANNED: _l("Not yet planned"),
-}
-KIND_LABELS = {WardKind.XA: _l("Commune (xã)"), WardKind.PHUONG: _l("Ward (phường)")}
-GROUP_LABELS = {AreaGroup.URBAN: _l("Urban"), AreaGroup.RURAL: _l("Rural")}
 
 
 class RolloutForm(FlaskForm):

@@ -8,12 +8,22 @@ from decimal import Decimal
 from functools import cache
 from pathlib import Path
 
+from flask_babel import lazy_gettext as _l
+
 from reports.indicators.measures import MEASURES
 
 DATA = Path(__file__).with_name("data") / "indicators.json"
 UNITS = ("percent", "count", "score", "hours")
 DIRECTIONS = ("up", "down", "none")
-SECTIONS = ("products", "retail", "levels", "pillars", "registry", "stamps")
+SECTION_TITLES = {
+    "products": _l("Products"),
+    "retail": _l("Retail programme"),
+    "levels": _l("Shops by digital maturity level"),
+    "pillars": _l("Average score by pillar"),
+    "registry": _l("Producer and product registry"),
+    "stamps": _l("Stamps, scans and counterfeit reports"),
+}
+SECTIONS = tuple(SECTION_TITLES)
 
 
 @dataclass(frozen=True)
@@ -70,8 +80,8 @@ def _parse(item: dict) -> Indicator:
         raise ValueError(f"indicator {indicator.code}: unit or direction unknown")
     if indicator.section not in SECTIONS:
         raise ValueError(f"indicator {indicator.code}: section {indicator.section} unknown")
-    if indicator.by_category and not MEASURES[indicator.numerator].by_category:
-        raise ValueError(f"indicator {indicator.code}: its numerator has no categories")
+    if indicator.by_category and not all(MEASURES[m].by_category for m in indicator.measures):
+        raise ValueError(f"indicator {indicator.code}: one of its measures has no categories")
     return indicator
 
 

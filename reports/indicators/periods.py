@@ -38,7 +38,8 @@ class Period:
     # --- naming ------------------------------------------------------------------------------
     @classmethod
     def parse(cls, text: str) -> Period:
-        text = (text or "").strip().upper()
+        given = (text or "").strip()
+        text = given.upper()
         for pattern, kind in _PATTERNS:
             match = pattern.match(text)
             if match:
@@ -49,7 +50,7 @@ class Period:
                 except BadPeriod:
                     break
         raise BadPeriod(
-            f"'{text}' is not a period: write a month as 2026-11, a quarter as 2026-Q4, "
+            f"'{given}' is not a period: write a month as 2026-11, a quarter as 2026-Q4, "
             f"a year as 2026 (years {FIRST_YEAR}–{LAST_YEAR})"
         )
 

@@ -2,8 +2,8 @@
 
 - `take(period)` computes every measure for the period and stores it per scope. A period still
   running gets a `current` snapshot, which the next one of the same period replaces; a period that
-  is over gets a `closing` one, which is never replaced: reports of a past period read it, so
-  editing a record afterwards does not change a report already sent.
+  is over gets a `closing` one, which is never replaced (a second one is refused): reports of a
+  past period read it, so editing a record afterwards does not change a report already sent.
 - `for_period(period)` is what pages and reports read: the closing snapshot of a past period
   (taken now, from the records' own dates, if the month-end run missed it), or the newest
   current snapshot of a running one (taken now if there is none, or if it is older than
@@ -66,7 +66,12 @@ def rollup(result: measures.Result, as_of: dt.date) -> dict[tuple[str, Scope, st
                 pooled[(scope, key, category)].extend(values)
         for (scope, key, category), values in pooled.items():
             rows[(measure, scope, key, category)] = statistics.median(values)
-    return {key: value.quantize(FOUR_PLACES) for key, value in rows.items() if value}
+    # Zeros are not stored (a missing count reads as 0), but a median of 0 hours is a figure.
+    return {
+        key: value.quantize(FOUR_PLACES)
+        for key, value in rows.items()
+        if value or measures.MEASURES[key[0]].aggregate == measures.MEDIAN
+    }
 
 
 def take(
@@ -87,6 +92,13 @@ def take(
         kind = SnapshotKind.CLOSING if over else SnapshotKind.CURRENT
     if kind in (SnapshotKind.CLOSING, SnapshotKind.BACKFILL) and not over:
         raise Conflict(f"{period.key} is still running: only a current snapshot can be taken")
+    if kind is SnapshotKind.CLOSING:
+        closed = latest(period, (SnapshotKind.CLOSING,))
+        if closed is not None:
+            raise Conflict(
+                f"{period.key} was closed on {closed.taken_at:%Y-%m-%d %H:%M} UTC: its closing "
+                "snapshot is kept as reported and is never taken again"
+            )
     as_of = period.as_of(today)
     started = time.perf_counter()
     rows = rollup(measures.compute(measures.Window(period, as_of)), as_of)
@@ -164,7 +176,11 @@ def _closing(period: Period) -> Snapshot | None:
 
 
 def is_stale(snapshot: Snapshot, now: dt.datetime | None = None) -> bool:
+    """Whether a reader should take a running period's snapshot again. 0 minutes: never (a
+    large database leaves it to cron and to staff's "Refresh now", as docs/reports.md says)."""
     minutes = current_app.config["REPORTS_CURRENT_MAX_AGE_MINUTES"]
+    if minutes == 0:
+        return False
     return (now or utcnow()) - snapshot.taken_at > dt.timedelta(minutes=minutes)
 
 
@@ -174,7 +190,11 @@ def for_period(period: Period, *, today: dt.date | None = None, refresh: bool = 
     if period.is_over(today):
         return _closing(period) or take(period, today=today)
     found = latest(period, (SnapshotKind.CURRENT,))
-    if found is None or (refresh and is_stale(found)) or found.as_of != period.as_of(today):
+    if found is None:
+        return take(period, today=today)
+    if current_app.config["REPORTS_CURRENT_MAX_AGE_MINUTES"] == 0:
+        return found  # readers never count: cron and "Refresh now" do (its page says as of when)
+    if (refresh and is_stale(found)) or found.as_of != period.as_of(today):
         return take(period, today=today)
     return found
 

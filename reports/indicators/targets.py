@@ -1,8 +1,10 @@
 """Targets per indicator and year, the trajectory between them, and a value's standing.
 
 A year's target is due on 31 December of that year. Between two targets the trajectory is a
-straight line; before the first one it starts from the baseline (the year before's target if
-staff set one, else 0 on 31/12 of that year); after the last one it stays there. A value is
+straight line over the years, each year counting alike and the days of a year evenly (so
+31/12/2028 is exactly half-way from a 2026 target to a 2030 one, leap day or not); before the
+first one it starts from the baseline (the year before's target if staff set one, else 0 on 31/12
+of that year) and stands there on earlier days; after the last one it stays there. A value is
 *on track* when it has reached the trajectory on its day, *behind* when it is within
 `REPORTS_BEHIND_MARGIN` (10 %) of it, and *at risk* below that (the other way round for an
 indicator where less is better). Everything is compared as exact fractions.
@@ -71,20 +73,27 @@ def _due(year: int) -> dt.date:
     return dt.date(year, 12, 31)
 
 
+def _position(day: dt.date) -> Fraction:
+    """The day on a scale of years: 31/12 of year Y is Y, each day of a year 1/365 (or 1/366)."""
+    year_end = _due(day.year - 1)
+    days_in_year = (_due(day.year) - year_end).days
+    return (day.year - 1) + Fraction((day - year_end).days, days_in_year)
+
+
 def expected_on(targets: dict[int, Decimal], day: dt.date) -> Fraction | None:
     """Where the trajectory through these targets stands on a day (None without targets)."""
     if not targets:
         return None
-    points = sorted((_due(year), Fraction(value)) for year, value in targets.items())
+    points = sorted((Fraction(year), Fraction(value)) for year, value in targets.items())
     first_year = min(targets)
     if first_year - 1 not in targets:
-        points.insert(0, (_due(first_year - 1), Fraction(0)))
-    if day <= points[0][0]:
+        points.insert(0, (Fraction(first_year - 1), Fraction(0)))
+    when = _position(day)
+    if when <= points[0][0]:
         return points[0][1]
-    for (left_day, left), (right_day, right) in itertools.pairwise(points):
-        if day <= right_day:
-            share = Fraction((day - left_day).days, (right_day - left_day).days)
-            return left + (right - left) * share
+    for (left_at, left), (right_at, right) in itertools.pairwise(points):
+        if when <= right_at:
+            return left + (right - left) * (when - left_at) / (right_at - left_at)
     return points[-1][1]
 
 
@@ -120,15 +129,19 @@ def set_target(code: str, year: int, value: Decimal, actor) -> Target:
         indicator = definitions.get(code)
     except KeyError:
         raise NotFound(f"no indicator {code}") from None
-    errors = {}
+    errors = FieldErrors()
     if not FIRST_YEAR <= year <= LAST_YEAR:
-        errors["year"] = _l(
-            "Choose a year from %(first)s to %(last)s.", first=FIRST_YEAR, last=LAST_YEAR
+        errors.add(
+            "year",
+            _l("Choose a year from %(first)s to %(last)s.", first=FIRST_YEAR, last=LAST_YEAR),
         )
-    if value < 0 or (indicator.unit in ("percent", "score") and value > 100):
-        errors["value"] = _l("A percentage or score is between 0 and 100.")
-    if errors:
-        raise FieldErrors(errors)
+    if not value.is_finite() or value.as_tuple().exponent < -4:
+        errors.add("value", _l("Enter a number with at most four decimals."))
+    elif value < 0:
+        errors.add("value", _l("A target cannot be negative."))
+    elif indicator.unit in ("percent", "score") and value > 100:
+        errors.add("value", _l("A percentage or score is between 0 and 100."))
+    errors.raise_if_any()
     row = db.session.scalars(
         select(Target).where(Target.indicator == code, Target.year == year)
     ).first()
@@ -145,10 +158,15 @@ def set_target(code: str, year: int, value: Decimal, actor) -> Target:
         row,
         indicator=code,
         year=year,
-        before=None if before is None else str(before),
-        after=str(value),
+        before=None if before is None else _text(before),
+        after=_text(value),
     )
     return row
+
+
+def _text(value: Decimal) -> str:
+    """A target as the audit log keeps it: 40, 42.5 (not 40.0000 as the column gives it back)."""
+    return format(Decimal(value).normalize(), "f")
 
 
 def reset_target(code: str, year: int, actor) -> None:
@@ -159,7 +177,7 @@ def reset_target(code: str, year: int, actor) -> None:
     if row is None:
         raise NotFound(f"no target set for {code} in {year}")
     audit.record(
-        actor, "indicator.target_reset", row, indicator=code, year=year, before=str(row.value)
+        actor, "indicator.target_reset", row, indicator=code, year=year, before=_text(row.value)
     )
     db.session.delete(row)
     db.session.flush()

@@ -14,6 +14,7 @@ from core.errors import NotFound
 from core.extensions import db
 from core.formatting import number_in_message
 from core.pagination import paginate
+from core.wards.labels import PHASE_LABELS
 from core.wards.models import RolloutPhase, Ward
 from retail.rollout import forms, officer_day, services
 from retail.rollout.services import WardState
@@ -22,11 +23,6 @@ from retail.shops.rules import KIND_LABELS, show_phone
 
 bp = Blueprint("rollout", __name__)
 
-PHASE_LABELS = {
-    RolloutPhase.PILOT_2026: _l("Pilot 2026"),
-    RolloutPhase.EXTENSION_2030: _l("Extension by 2030"),
-    RolloutPhase.NOT_PLANNED: _l("Not yet planned"),
-}
 STATE_LABELS = {
     WardState.NOT_STARTED: _l("Not started"),
     WardState.IN_PROGRESS: _l("In progress"),
