@@ -60,6 +60,12 @@ class Table:
         return [row.get(column.key) for column in self.columns]
 
 
+def cell_kind(row: dict[str, Any], column: Column) -> str:
+    """How a cell is shown: its column's kind, or its row's own in a column of mixed units
+    (a count beside a percentage), named in the row's `_kinds`."""
+    return row.get("_kinds", {}).get(column.key, column.kind)
+
+
 def rounded(value: Any, kind: str) -> Any:
     """A number as files carry it: a Decimal rounded half-up to the kind's places (exactly)."""
     if value is None or kind in ("text", "date"):
@@ -82,7 +88,7 @@ def csv_bytes(table: Table) -> bytes:
     for row in table.rows:
         cells = []
         for column, value in zip(table.columns, table.values(row), strict=True):
-            value = rounded(value, column.kind)
+            value = rounded(value, cell_kind(row, column))
             if isinstance(value, dt.date):
                 value = value.isoformat()
             cells.append(safe_cell(value))
@@ -100,28 +106,31 @@ def xlsx_bytes(tables: Sequence[Table]) -> bytes:
     """One sheet per table: bold frozen header row, number formats per column, widths."""
     book = Workbook()
     book.remove(book.active)
+    used: set[str] = set()
     for table in tables:
-        sheet = book.create_sheet(_sheet_title(table.title))
+        title = _sheet_title(table.title)
+        number = 2
+        while title.lower() in used:  # Excel compares sheet names case-insensitively
+            title = f"{_sheet_title(table.title)[:27]} ({number})"
+            number += 1
+        used.add(title.lower())
+        sheet = book.create_sheet(title)
         sheet.append([column.title for column in table.columns])
         for cell in sheet[1]:
             cell.font = Font(bold=True)
             cell.alignment = Alignment(wrap_text=True, vertical="top")
         for row in table.rows:
+            kinds = [cell_kind(row, column) for column in table.columns]
             sheet.append(
-                [
-                    rounded(value, column.kind)
-                    for column, value in zip(table.columns, table.values(row), strict=True)
-                ]
+                [rounded(value, kind) for kind, value in zip(kinds, table.values(row), strict=True)]
             )
-            for cell in sheet[sheet.max_row]:
+            for kind, cell in zip(kinds, sheet[sheet.max_row], strict=True):
                 if isinstance(cell.value, str) and cell.value.startswith("="):
                     cell.data_type = "s"  # text a user typed, never a formula
+                elif kind in XLSX_FORMATS:
+                    cell.number_format = XLSX_FORMATS[kind]
         for index, column in enumerate(table.columns, start=1):
             letter = get_column_letter(index)
-            fmt = XLSX_FORMATS.get(column.kind)
-            if fmt:
-                for (cell,) in sheet.iter_rows(min_row=2, min_col=index, max_col=index):
-                    cell.number_format = fmt
             sheet.column_dimensions[letter].width = column.width or max(
                 12, min(48, len(column.title) + 2)
             )
