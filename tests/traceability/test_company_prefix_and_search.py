@@ -91,3 +91,21 @@ def test_percent_and_underscore_are_literal_in_searches(client, make):
     assert "Giảm 50% muối" in page and "Gói 500 g" not in page
     page = client.get("/products?q=_A").get_data(as_text=True)
     assert "mã_A" in page and "mãxA" not in page
+
+
+def test_staff_narrow_the_product_list_to_one_ward(client, make):
+    """The reports' ward page links to /products?ward=…: that ward's producers' products only."""
+    here, here_owner = make.producer(ward_code="26188")
+    there, there_owner = make.producer(ward_code="25993")
+    make.product(here, here_owner, name="Bưởi Tân Triều")
+    make.product(there, there_owner, name="Mật ong Trảng Dài")
+    staff = factories.staff()
+    db.session.commit()
+    client.login(staff.email, factories.PASSWORD)
+    page = client.get("/products?ward=26188").get_data(as_text=True)
+    assert "Bưởi Tân Triều" in page and "Mật ong Trảng Dài" not in page
+    assert 'name="ward" value="26188"' in page  # the filter form keeps the ward
+    everything = client.get("/products").get_data(as_text=True)
+    assert "Bưởi Tân Triều" in everything and "Mật ong Trảng Dài" in everything
+    # An unknown ward narrows nothing rather than failing.
+    assert "Mật ong Trảng Dài" in client.get("/products?ward=99999").get_data(as_text=True)

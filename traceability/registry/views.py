@@ -185,11 +185,16 @@ def products():
     state = request.args.get("state")
     if state in {s.value for s in ReviewState}:
         stmt = stmt.where(Product.review_state == ReviewState(state))
+    # The reports' ward page links here: products of that ward's producers.
+    ward = db.session.get(Ward, request.args.get("ward") or "")
+    if ward is not None:
+        stmt = stmt.where(Producer.ward_code == ward.code)
     return render_template(
         "registry/products.html",
         page=paginate(stmt),
         q=q,
         state=state,
+        ward=ward,
         show_withdrawn=_show_withdrawn(),
     )
 
