@@ -5,7 +5,9 @@ and database connections never colour the next one's figures. Prerequisites are 
 so a missing wrk or PostgreSQL fails in a second with the fix, not after minutes of work.
 A failing benchmark does not stop the others; the exit status is non-zero if any failed.
 
-BENCH_ONLY=page,serials runs a subset.
+BENCH_ONLY=page,serials runs a subset. The reports benchmark (`bench_reports.py`) builds a
+province-sized database first (15–20 minutes with its measurements on 2 cores), so it is not in
+the default set: `BENCH_ONLY=reports make bench` runs it.
 """
 
 from __future__ import annotations
@@ -23,6 +25,10 @@ BENCHMARKS = {  # name of the result file: script
     "page": "bench_page.py",
     "pdf": "bench_pdf.py",
 }
+# Run only when BENCH_ONLY names them (they take longer than the default set should).
+EXTRA_BENCHMARKS = {
+    "reports": "bench_reports.py",
+}
 
 
 def selected() -> dict[str, str]:
@@ -30,10 +36,11 @@ def selected() -> dict[str, str]:
     if not only:
         return BENCHMARKS
     names = {name.strip() for name in only.split(",")}
-    unknown = names - BENCHMARKS.keys()
+    known = {**BENCHMARKS, **EXTRA_BENCHMARKS}
+    unknown = names - known.keys()
     if unknown:
-        raise SystemExit(f"bench: unknown BENCH_ONLY names {sorted(unknown)}; known: {BENCHMARKS}")
-    return {name: script for name, script in BENCHMARKS.items() if name in names}
+        raise SystemExit(f"bench: unknown BENCH_ONLY names {sorted(unknown)}; known: {known}")
+    return {name: script for name, script in known.items() if name in names}
 
 
 def run(name: str, script: str) -> str | None:
@@ -87,6 +94,31 @@ def summarise_serials(result: dict) -> list[str]:
     return lines
 
 
+def summarise_reports(result: dict) -> list[str]:
+    lines = [
+        f"  take {row['period']} ({label}): {row['seconds']:.1f} s"
+        for label, row in (result["snapshots"] or {"take": {}})["take"].items()
+    ]
+    app, bare = result["app"], result["bare"]
+    lines.append(
+        f"  dashboard sequential: server p50 {app['sequential']['server_ms']['p50']:.0f} ms, "
+        f"p95 {app['sequential']['server_ms']['p95']:.0f} ms (bare app p50 "
+        f"{bare['sequential']['server_ms']['p50']:.1f} ms)"
+    )
+    for connections, row in app["concurrent"].items():
+        lines.append(
+            f"  dashboard at {connections} connections: {row['rps']:.1f} req/s "
+            f"(bare {bare['concurrent'][connections]['rps']:.0f}), server p95 "
+            f"{row['server_ms']['p95']:.0f} ms"
+        )
+    lines.append(f"  ward table XLSX: longest {app['xlsx']['max_server_s']:.2f} s")
+    for name, goal in result["goals"].items():
+        lines.append(
+            f"  goal {name} ≤ {goal['goal_max']:g}: {verdict(goal['met'])} ({goal['value']})"
+        )
+    return lines
+
+
 def summarise_other(result: dict) -> list[str]:
     """Results of benchmarks this file does not know in detail: their top-level figures."""
     skip = {"benchmark", "measured_at", "date", "revision", "machine", "code_fingerprint"}
@@ -112,9 +144,11 @@ def print_summary(names: list[str], failures: dict[str, str]) -> None:
             continue
         when = (result.get("measured_at") or result.get("date")) if result else None
         print(f"{name}: bench/results/{name}.json ({when or 'no result file'})")
-        summarise = {"page": summarise_page, "serials": summarise_serials}.get(
-            name, summarise_other
-        )
+        summarise = {
+            "page": summarise_page,
+            "serials": summarise_serials,
+            "reports": summarise_reports,
+        }.get(name, summarise_other)
         for line in summarise(result) if result else ["  no result file"]:
             print(line)
 
