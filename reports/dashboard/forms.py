@@ -29,7 +29,7 @@ class DashboardQuery(FlaskForm):
     group = SelectField(_l("Group"), validate_choice=False)
     phase = SelectField(_l("Roll-out phase"), validate_choice=False)
     officer = SelectField(_l("Officer"), validate_choice=False)
-    sort = SelectField(_l("Order"), validate_choice=False)
+    sort = SelectField(_l("Sort by"), validate_choice=False)
 
     def __init__(self, *args, locale: str = "vi", officers=(), **kwargs):
         super().__init__(*args, **kwargs)
