@@ -17,6 +17,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal
 from fractions import Fraction
+from functools import lru_cache
 from typing import Any
 
 from openpyxl import Workbook
@@ -24,6 +25,7 @@ from openpyxl.styles import Alignment, Font
 from openpyxl.utils import get_column_letter
 
 from core.csvsafe import cell as safe_cell
+from core.formatting import EMPTY, format_date, format_number
 
 KINDS = ("text", "count", "percent", "score", "hours", "date")
 PLACES = {"count": 0, "percent": 1, "score": 1, "hours": 1}
@@ -78,6 +80,28 @@ def rounded(value: Any, kind: str) -> Any:
         number = Decimal(value).quantize(exponent, rounding=ROUND_HALF_UP)
         return int(number) if places == 0 else number
     return value
+
+
+@lru_cache(maxsize=4096)
+def _number(number: int | Decimal, locale: str) -> str:
+    """Babel's formatting is a page's slowest step, and a ward table repeats its numbers."""
+    return format_number(number, locale)
+
+
+def show(value: Any, kind: str, locale: str, *, signed: bool = False) -> str:
+    """A cell as pages and PDFs show it: 1.500; 35,5 %; 01/12/2026; — for none. Rounded here,
+    exactly half-up, and nowhere before."""
+    if value is None or value == "":
+        return EMPTY
+    if kind == "text":
+        return str(value)
+    if kind == "date":
+        return format_date(value, locale)
+    number = rounded(value, kind)
+    text = _number(number, locale)
+    if signed and number > 0:
+        text = "+" + text
+    return f"{text} %" if kind == "percent" else text
 
 
 def csv_bytes(table: Table) -> bytes:

@@ -19,7 +19,7 @@ from sqlalchemy import select
 
 from core.db import PROVINCE_TZ
 from core.extensions import db
-from core.formatting import format_date, format_datetime, format_number
+from core.formatting import format_date, format_datetime
 from core.wards.labels import GROUP_LABELS, PHASE_LABELS
 from core.wards.models import Ward
 from reports import tables
@@ -67,15 +67,7 @@ def _numerator_kind(indicator: Indicator) -> str:
 
 def show(value: Any, kind: str) -> str:
     """A cell as the page and the PDF show it: 1.500; 35,5 %; 01/12/2026; — for none."""
-    locale = _locale()
-    if value is None or value == "":
-        return "—"
-    if kind == "date":
-        return format_date(value, locale)
-    if kind == "text":
-        return str(value)
-    text = format_number(rounded(value, kind), locale, max_decimals=1)
-    return f"{text} %" if kind == "percent" else text
+    return tables.show(value, kind, _locale())
 
 
 def cell_kind(row: dict, column: Column) -> str:

@@ -3,8 +3,6 @@
 
 from __future__ import annotations
 
-from functools import lru_cache
-
 from flask import Blueprint, Response, abort, redirect, render_template, request, url_for
 from flask_babel import get_locale
 from flask_babel import gettext as _
@@ -14,7 +12,6 @@ from flask_login import current_user, login_required
 from core import access, pages
 from core.errors import Conflict, NotFound
 from core.extensions import db
-from core.formatting import EMPTY, format_date, format_number
 from core.wards.models import Ward
 from reports import tables
 from reports.dashboard import charts, forms, services
@@ -34,23 +31,7 @@ def _locale() -> str:
 
 def show(value, kind: str = "text", *, signed: bool = False) -> str:
     """A cell as the page shows it: 35,2 %, 1.500, 01/12/2026 (rounded only here)."""
-    if value is None or value == "":
-        return EMPTY
-    if kind == "text":
-        return str(value)
-    if kind == "date":
-        return format_date(value, _locale())
-    number = tables.rounded(value, kind)
-    text = _number(number, _locale())
-    if signed and number > 0:
-        text = "+" + text
-    return f"{text} %" if kind == "percent" else text
-
-
-@lru_cache(maxsize=4096)
-def _number(number, locale: str) -> str:
-    """Babel's formatting is the page's slowest step: a ward table repeats the same numbers."""
-    return format_number(number, locale)
+    return tables.show(value, kind, _locale(), signed=signed)
 
 
 @bp.context_processor

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from flask import Blueprint, redirect, render_template, request, url_for
+from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
@@ -10,7 +11,6 @@ from flask_login import current_user, login_required
 from core import access, pages
 from core.db import province_today
 from core.errors import NotFound
-from core.formatting import number_filter
 from reports import tables
 from reports.indicators import definitions, forms, target_rows, targets
 from reports.indicators.definitions import Indicator
@@ -29,7 +29,7 @@ SECTION_LABELS = definitions.SECTION_TITLES
 
 def shown(value, unit: str) -> str:
     """A figure as the page shows it: rounded half-up (exactly) for its unit, in the locale."""
-    return number_filter(tables.rounded(value, unit), 1)
+    return tables.show(value, unit, str(get_locale() or "vi"))
 
 
 @bp.context_processor

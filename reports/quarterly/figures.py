@@ -14,15 +14,16 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
 from core.db import PROVINCE_TZ
-from core.formatting import EMPTY, format_date, format_datetime, format_number
+from core.formatting import EMPTY, format_date, format_datetime
 from core.wards.models import Ward
+from reports import tables
 from reports.indicators.definitions import Indicator, all_indicators
 from reports.indicators.models import Scope, Snapshot
 from reports.indicators.periods import Period
 from reports.indicators.values import Figures
 from reports.quarterly.models import WardReport, WardReportState
 from reports.quarterly.services import Row, Status
-from reports.tables import PLACES, Column, Table, rounded
+from reports.tables import Column, Table
 
 # Whether the ward itself is deployed or started is said in words, not as a count of 0 or 1.
 WARD_FLAGS = ("wards_deployed", "wards_started")
@@ -49,14 +50,7 @@ NARRATIVE_LABELS = {
 
 def shown(value, kind: str, locale: str = "vi") -> str:
     """A cell as the page and the PDF show it: rounded half-up, 35,5 %, 01/12/2026."""
-    if value is None or value == "":
-        return EMPTY
-    if kind == "text":
-        return str(value)
-    if kind == "date":
-        return format_date(value, locale)
-    number = format_number(rounded(value, kind), locale, max_decimals=PLACES[kind])
-    return f"{number} %" if kind == "percent" else number
+    return tables.show(value, kind, locale)
 
 
 def _indicators() -> list[Indicator]:
