@@ -43,3 +43,11 @@ def init_app(app: Flask) -> None:
             limiter.limit(_api_limit)(blp)
             _limited.add(blp.name)
         api.register_blueprint(blp)
+    # EPCIS 2.0 REST binding: tokens too, its own error shape and OpenAPI document.
+    from api import epcis
+
+    csrf.exempt(epcis.bp)
+    if epcis.bp.name not in _limited:
+        limiter.limit(_api_limit)(epcis.bp)
+        _limited.add(epcis.bp.name)
+    epcis.init_app(app)

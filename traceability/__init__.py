@@ -1,4 +1,4 @@
-"""Producers, products, sites, batches; stamps, scans and the GS1 resolver."""
+"""Producers, products, sites, batches; stamps, scans and the GS1 resolver; trace events."""
 
 from flask import Flask
 
@@ -6,6 +6,7 @@ from flask import Flask
 def init_app(app: Flask) -> None:
     """Register the registry's and the stamps' models, pages, resolver and CLI commands."""
     # models: imported for the metadata (the migrations and the tests' schema check)
+    from traceability import events
     from traceability.registry import cli, media, models, staff_views, views  # noqa: F401
     from traceability.stamps import cli as stamp_cli
     from traceability.stamps import jobs, resolver
@@ -21,3 +22,4 @@ def init_app(app: Flask) -> None:
     jobs.init_app(app)
     cli.init_app(app)
     stamp_cli.init_app(app)
+    events.init_app(app)

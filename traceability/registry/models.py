@@ -301,6 +301,10 @@ class Batch(Tracked, Base):
     # A recall by the Department or the producer: every stamp of the batch says so to consumers.
     recalled_at: Mapped[dt.datetime | None]
     recall_notice: Mapped[str] = mapped_column(String(300), default="", server_default="")
+    # Kept by traceability.events.store from the batch's trace events (not erroneous ones): the
+    # first event's time and the first shipping event's, read by the consumer page's rules.
+    first_event_at: Mapped[dt.datetime | None]
+    shipped_at: Mapped[dt.datetime | None]
 
     product: Mapped[Product] = relationship(back_populates="batches", lazy="joined")
     site: Mapped[Site | None] = relationship(lazy="joined")
