@@ -28,6 +28,7 @@ def init_app(app: Flask) -> None:
         shops,
         sites,
         stamps,
+        trace_exports,
         ward_reports,
         wards,
     )
@@ -35,7 +36,17 @@ def init_app(app: Flask) -> None:
     api.init_app(app)
     retail = (shops, shop_imports, frameworks, assessments, rollout)
     reports = (indicators, ward_reports, annual_reports, open_data)
-    for module in (wards, producers, products, sites, batches, stamps, *retail, *reports):
+    for module in (
+        wards,
+        producers,
+        products,
+        sites,
+        batches,
+        stamps,
+        trace_exports,
+        *retail,
+        *reports,
+    ):
         blp = module.blp
         # Token-authenticated, never cookie-authenticated: CSRF does not apply.
         csrf.exempt(blp)
