@@ -79,6 +79,10 @@ def defaults(instance_path: str) -> dict:
         # JSON bodies (the API's) are small; deeper or larger ones are refused before parsing.
         "MAX_JSON_BYTES": 1024 * 1024,
         "MAX_JSON_DEPTH": 32,
+        # EPCIS capture (/api/epcis/capture, /events): events per document and bytes per body,
+        # announced in GS1-EPCIS-Capture-Limit / GS1-EPCIS-Capture-File-Size-Limit (413 above).
+        "EPCIS_CAPTURE_LIMIT": 10_000,
+        "EPCIS_CAPTURE_FILE_SIZE_LIMIT": 16 * 1024 * 1024,
         "MAX_IMAGE_BYTES": 8 * 1024 * 1024,
         "MAX_IMAGE_PIXELS": 40_000_000,
         # PNG and WebP cannot be decoded at a reduced scale as JPEG can: each pixel costs 3-4 bytes

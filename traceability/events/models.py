@@ -45,7 +45,8 @@ class TraceEvent(Base):
     disposition: Mapped[str | None] = mapped_column(String(400))
     read_point: Mapped[str | None] = mapped_column(String(400))
     biz_location: Mapped[str | None] = mapped_column(String(400), index=True)
-    # Set on the declared event when an error declaration for it is captured.
+    # Set on the declared event when an error declaration for it is captured, and on the error
+    # declaration itself (it restates the erroneous event): neither is part of a journey.
     erroneous: Mapped[bool_false]
     # The owner: the producer whose GTINs, sites or GLNs the event is about (None: staff imports
     # about nobody registered here).

@@ -16,7 +16,7 @@ import datetime as dt
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from sqlalchemy import func, select, update
+from sqlalchemy import case, func, or_, select, update
 
 from core.db import utcnow
 from core.extensions import db
@@ -94,120 +94,217 @@ def store_event(
     one producer whose GTINs the event names, if exactly one does. `context`: the capturing
     document's `@context` (for CURIEs), kept with the event.
     """
-    context = list(context or [])
-    event_hash = hashing.event_hash(event, context or None)
-    key = dedupe_key(event_hash, event)
-    existing = db.session.scalar(select(TraceEvent).where(TraceEvent.dedupe_key == key))
-    if existing is not None:
-        return Stored(existing, False)
+    return store_events(
+        [(event, context)], user=user, source=source, producer_id=producer_id, capture=capture
+    )[0]
 
+
+# Rows looked up with one IN (…) per chunk: below every database's bound-parameter limit.
+CHUNK = 500
+
+
+def _chunks(values):
+    values = list(values)
+    for i in range(0, len(values), CHUNK):
+        yield values[i : i + CHUNK]
+
+
+def store_events(
+    events: list[tuple[dict, list | None]],
+    *,
+    user,
+    source: str,
+    producer_id: int | None = None,
+    capture: Capture | None = None,
+) -> list[Stored]:
+    """Store many validated events at once, in order: (event, its context) pairs.
+
+    The same work as `store_event` for each, with one lookup per chunk instead of one per event:
+    the stored duplicates, the stamps and lots the identifiers name, the GTINs' owners. A
+    duplicate within `events` is stored once (the later ones are `created` False).
+    """
     now = utcnow()
-    document = dict(event)
-    document.setdefault("eventID", event_hash)
-    document["recordTime"] = format_time(now)
-    row = TraceEvent(
-        event_id=document["eventID"],
-        event_hash=event_hash,
-        dedupe_key=key,
-        event_type=event["type"],
-        action=event.get("action"),
-        event_time=parse_time(event["eventTime"]),
-        event_time_offset=event["eventTimeZoneOffset"],
-        record_time=now,
-        biz_step=vocabulary.expand("BizStep", event.get("bizStep")),
-        disposition=vocabulary.expand("Disp", event.get("disposition")),
-        read_point=(event.get("readPoint") or {}).get("id"),
-        biz_location=(event.get("bizLocation") or {}).get("id"),
-        recorded_by_id=getattr(user, "id", None),
-        source=source,
-        capture_pk=capture.id if capture is not None else None,
-        document=document,
-        context=context,
-    )
+    prepared = []
+    for event, context in events:
+        context = list(context or [])
+        event_hash = hashing.event_hash(event, context or None)
+        idents = []
+        for role, captured in listed_identifiers(event):
+            value = identifiers.canonical(captured)
+            idents.append((role, value, identifiers.key_of(value)))
+        prepared.append((event, context, event_hash, dedupe_key(event_hash, event), idents))
+
+    existing: dict[str, TraceEvent] = {}
+    for chunk in _chunks({p[3] for p in prepared}):
+        for row in db.session.scalars(select(TraceEvent).where(TraceEvent.dedupe_key.in_(chunk))):
+            existing[row.dedupe_key] = row
+    keys = [k for *_, idents in prepared for _, _, k in idents if k is not None]
+    batch_of = _batches_of(keys)
+
+    results: list[Stored] = []
+    new_rows: list[tuple[TraceEvent, dict]] = []
     batches: set[int] = set()
-    owners: set[int] = set()
-    for role, captured in listed_identifiers(event):
-        value = identifiers.canonical(captured)
-        found = identifiers.key_of(value)
-        ident = EventIdentifier(role=role, identifier=value)
-        if found is not None:
-            ident.gtin, ident.lot, ident.serial = found.gtin, found.lot, found.serial
-            ident.batch_id, owner = _batch_of(found)
-            if ident.batch_id is not None:
-                batches.add(ident.batch_id)
-            if owner is not None:
-                owners.add(owner)
-        row.identifiers.append(ident)
-    if producer_id is None and len(owners) == 1:
-        producer_id = owners.pop()
-    row.producer_id = producer_id
-    db.session.add(row)
-    if event.get("errorDeclaration"):
-        declared = db.session.scalars(
-            select(TraceEvent.id).where(
-                TraceEvent.event_id == row.event_id, TraceEvent.dedupe_key != key
-            )
-        ).all()
-        if declared:
-            db.session.execute(
-                update(TraceEvent).where(TraceEvent.id.in_(declared)).values(erroneous=True)
-            )
-            batches |= set(
-                db.session.scalars(
-                    select(EventIdentifier.batch_id).where(
-                        EventIdentifier.event_pk.in_(declared),
-                        EventIdentifier.batch_id.is_not(None),
-                    )
-                )
-            )
+    for event, context, event_hash, key, idents in prepared:
+        if key in existing:
+            results.append(Stored(existing[key], False))
+            continue
+        document = dict(event)
+        document.setdefault("eventID", event_hash)
+        document["recordTime"] = format_time(now)
+        row = TraceEvent(
+            event_id=document["eventID"],
+            event_hash=event_hash,
+            dedupe_key=key,
+            event_type=event["type"],
+            action=event.get("action"),
+            event_time=parse_time(event["eventTime"]),
+            event_time_offset=event["eventTimeZoneOffset"],
+            record_time=now,
+            biz_step=vocabulary.expand("BizStep", event.get("bizStep")),
+            disposition=vocabulary.expand("Disp", event.get("disposition")),
+            # Canonical, like the identifiers: an SGLN URN and its Digital Link are one place.
+            read_point=_place(event.get("readPoint")),
+            biz_location=_place(event.get("bizLocation")),
+            recorded_by_id=getattr(user, "id", None),
+            source=source,
+            capture_pk=capture.id if capture is not None else None,
+            document=document,
+            context=context,
+            # An error declaration restates the event it corrects: neither is part of a journey.
+            erroneous=bool(event.get("errorDeclaration")),
+        )
+        owners: set[int] = set()
+        for role, value, found in idents:
+            ident = EventIdentifier(role=role, identifier=value)
+            if found is not None:
+                ident.gtin, ident.lot, ident.serial = found.gtin, found.lot, found.serial
+                ident.batch_id, owner = batch_of.get(found, (None, None))
+                if ident.batch_id is not None:
+                    batches.add(ident.batch_id)
+                if owner is not None:
+                    owners.add(owner)
+            row.identifiers.append(ident)
+        owner_id = producer_id
+        if owner_id is None and len(owners) == 1:
+            owner_id = owners.pop()
+        row.producer_id = owner_id
+        existing[key] = row
+        new_rows.append((row, event))
+        results.append(Stored(row, True))
+    db.session.add_all(row for row, _ in new_rows)
     db.session.flush()
-    for batch_id in batches:
-        refresh_batch(batch_id)
-    return Stored(row, True)
+    for row, event in new_rows:
+        if event.get("errorDeclaration"):
+            batches |= _declare_erroneous(row)
+    refresh_batches(batches)
+    return results
 
 
-def _batch_of(key: identifiers.Key) -> tuple[int | None, int | None]:
-    """(batch id, producer id) of a GTIN key that is ours: a lot's batch or a serial's stamp's."""
-    if key.serial is not None:
-        hit = db.session.execute(
-            select(Stamp.batch_id, Stamp.producer_id).where(
-                Stamp.gtin == key.gtin, Stamp.serial == key.serial
+def _place(place: dict | None) -> str | None:
+    uri = (place or {}).get("id")
+    return identifiers.canonical(uri) if uri else None
+
+
+def _declare_erroneous(row: TraceEvent) -> set[int]:
+    """Mark the events an error declaration corrects; the batches whose journey changes."""
+    declared = db.session.scalars(
+        select(TraceEvent.id).where(
+            TraceEvent.event_id == row.event_id, TraceEvent.dedupe_key != row.dedupe_key
+        )
+    ).all()
+    if not declared:
+        return set()
+    db.session.execute(update(TraceEvent).where(TraceEvent.id.in_(declared)).values(erroneous=True))
+    return set(
+        db.session.scalars(
+            select(EventIdentifier.batch_id).where(
+                EventIdentifier.event_pk.in_(declared), EventIdentifier.batch_id.is_not(None)
             )
-        ).first()
-        if hit is not None:
-            return hit.batch_id, hit.producer_id
-    if key.lot is not None:
-        hit = db.session.execute(
-            select(Batch.id, Batch.producer_id)
+        )
+    )
+
+
+def _batches_of(keys) -> dict[identifiers.Key, tuple[int | None, int | None]]:
+    """(batch id, producer id) of every GTIN key that is ours: a serial's stamp's batch, a lot's
+    batch, or only the producer of a registered GTIN."""
+    keys = set(keys)
+    found: dict[identifiers.Key, tuple[int | None, int | None]] = {}
+    serials = {(k.gtin, k.serial) for k in keys if k.serial is not None}
+    stamps = {}
+    for chunk in _chunks({serial for _, serial in serials}):
+        rows = db.session.execute(
+            select(Stamp.gtin, Stamp.serial, Stamp.batch_id, Stamp.producer_id).where(
+                Stamp.serial.in_(chunk)
+            )
+        )
+        for row in rows:
+            if (row.gtin, row.serial) in serials:
+                stamps[row.gtin, row.serial] = (row.batch_id, row.producer_id)
+    lots = {}
+    for chunk in _chunks({k.lot for k in keys if k.lot is not None}):
+        rows = db.session.execute(
+            select(Product.gtin, Batch.lot_code, Batch.id, Batch.producer_id)
             .join(Product, Product.id == Batch.product_id)
-            .where(Product.gtin == key.gtin, Batch.lot_code == key.lot)
-        ).first()
-        if hit is not None:
-            return hit.id, hit.producer_id
-    owner = db.session.scalar(select(Product.producer_id).where(Product.gtin == key.gtin))
-    return None, owner
+            .where(Batch.lot_code.in_(chunk))
+        )
+        for row in rows:
+            lots[row.gtin, row.lot_code] = (row.id, row.producer_id)
+    owners = {}
+    for chunk in _chunks({k.gtin for k in keys}):
+        rows = db.session.execute(
+            select(Product.gtin, Product.producer_id).where(Product.gtin.in_(chunk))
+        )
+        owners.update({row.gtin: row.producer_id for row in rows})
+    for key in keys:
+        hit = stamps.get((key.gtin, key.serial)) if key.serial is not None else None
+        if hit is None and key.lot is not None:
+            hit = lots.get((key.gtin, key.lot))
+        found[key] = hit or (None, owners.get(key.gtin))
+    return found
 
 
-def batch_events(batch_id: int):
-    """The select of a batch's events (through any identifier), not erroneous, oldest first."""
+def not_declared_erroneous():
+    """The events an export carries: all but those an error declaration corrected (the
+    declarations themselves are kept, so that whoever reads the export learns of them)."""
+    return or_(TraceEvent.erroneous.is_(False), TraceEvent.dedupe_key.like("%#error"))
+
+
+def batch_events(batch_id: int, *, declarations: bool = False):
+    """The select of a batch's events (through any identifier), oldest first: its journey (no
+    erroneous event, no error declaration), or with `declarations` what an export carries."""
     named = select(EventIdentifier.event_pk).where(EventIdentifier.batch_id == batch_id)
+    alive = not_declared_erroneous() if declarations else TraceEvent.erroneous.is_(False)
     return (
         select(TraceEvent)
-        .where(TraceEvent.id.in_(named), TraceEvent.erroneous.is_(False))
+        .where(TraceEvent.id.in_(named), alive)
         .order_by(TraceEvent.event_time, TraceEvent.id)
     )
 
 
 def refresh_batch(batch_id: int) -> None:
     """Recompute a batch's first event and first shipping from its events."""
-    named = select(EventIdentifier.event_pk).where(EventIdentifier.batch_id == batch_id)
-    alive = (TraceEvent.id.in_(named), TraceEvent.erroneous.is_(False))
-    first = db.session.scalar(select(func.min(TraceEvent.event_time)).where(*alive))
-    shipped = db.session.scalar(
-        select(func.min(TraceEvent.event_time)).where(
-            *alive, TraceEvent.biz_step == vocabulary.CBV + "BizStep-shipping"
-        )
-    )
-    db.session.execute(
-        update(Batch).where(Batch.id == batch_id).values(first_event_at=first, shipped_at=shipped)
-    )
+    refresh_batches({batch_id})
+
+
+def refresh_batches(batch_ids) -> None:
+    """Recompute the batches' first event and first shipping, one grouped query per chunk."""
+    shipping = vocabulary.CBV + "BizStep-shipping"
+    for chunk in _chunks(sorted(batch_ids)):
+        rows = db.session.execute(
+            select(
+                EventIdentifier.batch_id,
+                func.min(TraceEvent.event_time),
+                func.min(case((TraceEvent.biz_step == shipping, TraceEvent.event_time))),
+            )
+            .join(TraceEvent, TraceEvent.id == EventIdentifier.event_pk)
+            .where(EventIdentifier.batch_id.in_(chunk), TraceEvent.erroneous.is_(False))
+            .group_by(EventIdentifier.batch_id)
+        ).all()
+        values = {batch_id: (None, None) for batch_id in chunk}
+        values.update({row[0]: (row[1], row[2]) for row in rows})
+        for batch_id, (first, shipped) in values.items():
+            db.session.execute(
+                update(Batch)
+                .where(Batch.id == batch_id)
+                .values(first_event_at=first, shipped_at=shipped)
+            )
