@@ -15,6 +15,7 @@ from core.accounts.models import Role, User
 from core.db import province_today
 from core.extensions import db
 from core.wards.models import RolloutPhase, Ward
+from traceability.events.demo import load_demo_journeys
 from traceability.gs1.gtin import check_digit
 from traceability.registry import places, services
 from traceability.registry.models import (
@@ -447,6 +448,7 @@ def load_demo() -> bool:
                         # A sheet of stamps to print and scan; web processes render it.
                         _order_printed_when_fresh(made[0], user)
     _load_bad_news(staff)
+    load_demo_journeys()
     db.session.flush()
     return True
 

@@ -22,6 +22,7 @@ from sqlalchemy.orm import Session
 from core import audit
 from core.extensions import db
 from core.wards.models import Ward
+from traceability.events.models import EventIdentifier, TraceEvent
 from traceability.gs1.digital_link import uri_escape
 from traceability.registry.models import Batch, PortalState, Producer, Product, ProductImage, Site
 
@@ -71,6 +72,10 @@ class BatchCard:
     site_ward_name: str | None
     recalled_at: dt.datetime | None = None
     recall_notice: str = ""
+    # From the batch's trace events (kept by traceability.events.store): the first event's time
+    # and the first shipping's. The journey and the "scanned before shipping" rule read them.
+    first_event_at: dt.datetime | None = None
+    shipped_at: dt.datetime | None = None
 
 
 class _Cache:
@@ -114,13 +119,23 @@ def sync() -> None:
     _cards.sync(cards_version())
 
 
+def cached(key: tuple, load):
+    """A value derived from the cards' rows (a batch's journey), cached and emptied with them:
+    call it on a page that called `sync` first."""
+    return _cards.get(key, load, _card_seconds())
+
+
 # --- freshness: a version of the cards, bumped by every change to what they show ------------
 
 CARDS_VERSION_KEY = "dongnai:cards-version"
 # Changes to these rows change what a consumer page shows of a product or batch.
 CARD_SOURCES = (Product, ProductImage, Producer, Batch, Site, Ward)
-# Without Redis, the version is the newest audit entry: every registry change is audited.
-_LAST_AUDIT_ENTRY = select(func.max(audit.AuditEntry.id))
+# Without Redis, the version is the newest audit entry (every registry change is audited) and the
+# newest trace event (events are not audited one by one; an error declaration is a new event
+# too), read in one statement.
+_LAST_CHANGES = select(
+    func.max(audit.AuditEntry.id), select(func.max(TraceEvent.id)).scalar_subquery()
+)
 
 
 @functools.lru_cache(maxsize=4)
@@ -141,7 +156,7 @@ def cards_version():
         except RedisError:
             current_app.logger.warning("cards version: Redis unavailable, cards reloaded")
             return None
-    return ("db", db.session.connection().execute(_LAST_AUDIT_ENTRY).scalar())
+    return ("db", tuple(db.session.connection().execute(_LAST_CHANGES).one()))
 
 
 @event.listens_for(Session, "after_flush")
@@ -149,9 +164,16 @@ def _note_card_changes(session: Session, flush_context) -> None:
     if session.info.get("cards_changed"):
         return
     for obj in itertools.chain(session.new, session.dirty, session.deleted):
-        if isinstance(obj, CARD_SOURCES):
+        if isinstance(obj, CARD_SOURCES) or _names_our_batch(obj):
             session.info["cards_changed"] = True
             return
+
+
+def _names_our_batch(obj) -> bool:
+    # A trace event about one of our batches changes its journey, first event and shipping
+    # time (the store keeps those with a bulk UPDATE, which the session does not see); events
+    # about nobody's batch (imports from other systems) leave every card as it is.
+    return isinstance(obj, EventIdentifier) and obj.batch_id is not None
 
 
 @event.listens_for(Session, "after_commit")
@@ -238,6 +260,8 @@ def _load_batch_card(condition) -> BatchCard | None:
         site_ward_name=site.ward.name if site else None,
         recalled_at=batch.recalled_at,
         recall_notice=batch.recall_notice or "",
+        first_event_at=batch.first_event_at,
+        shipped_at=batch.shipped_at,
     )
 
 

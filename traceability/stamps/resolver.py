@@ -45,6 +45,7 @@ from werkzeug.routing import PathConverter
 from core import pages
 from core.extensions import limiter
 from core.web import has_login_cookie
+from traceability.events import journey
 from traceability.gs1.digital_link import DigitalLinkError, parse_digital_link_path
 from traceability.stamps import scans, verdicts
 from traceability.stamps.models import Verdict
@@ -429,6 +430,7 @@ def _page(req: Request) -> Response:
             found.product.ocop_expiry(dt.date.today()) if found.product is not None else None
         ),
         other_lang="en" if str(get_locale()) == "vi" else "vi",
+        journey=journey.for_card(found.batch),
     )
     # An unknown GTIN is a 404 (no such entry), with a page that says so in plain words.
     response = Response(body, status=200 if found.product else 404, mimetype="text/html")

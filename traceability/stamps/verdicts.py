@@ -111,12 +111,16 @@ def preview_verdict(found: Resolution) -> Resolution:
     return settle(found, province_date(utcnow()))
 
 
-def counted_verdict(found: Resolution, counted, client: str, config) -> None:
+def counted_verdict(
+    found: Resolution, counted, client: str, config, now: dt.datetime | None = None
+) -> None:
     """The verdict of a stamp whose page view was just counted (`counted`: its row after it)."""
     count = counted.scan_count
     found.scans_before = count - 1
     found.first_scan_at = counted.first_scan_at if count > 1 else None
     found.reasons, found.first_place = suspicion(counted, count, client, config)
+    if before_shipping(found.batch, now or utcnow()):
+        found.reasons.append("before_shipping")
     if found.reasons:
         found.verdict = Verdict.SUSPICIOUS
     elif count > 1:
@@ -156,6 +160,15 @@ def suspicion(stamp, scan_count: int, client: str, config) -> tuple[list[str], t
         if placed:
             place = placed[-1][1:]
     return reasons, place
+
+
+def before_shipping(batch: BatchCard | None, moment: dt.datetime) -> bool:
+    """A batch with a recorded journey but no shipping at or before `moment`: its items should
+    not be in consumers' hands yet. A batch without any trace event says nothing (we cannot
+    know), so it is never suspicious by this rule. Reads the card only: no query."""
+    if batch is None or batch.first_event_at is None:
+        return False
+    return batch.shipped_at is None or batch.shipped_at > moment
 
 
 def far_apart(places: list[tuple], config) -> bool:
