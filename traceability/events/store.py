@@ -16,7 +16,7 @@ import datetime as dt
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from sqlalchemy import case, func, or_, select, update
+from sqlalchemy import case, func, insert, or_, select, update
 
 from core.db import utcnow
 from core.extensions import db
@@ -44,8 +44,13 @@ CLASS_ROLES = frozenset(role for role, _ in QUANTITY_LISTS)
 
 @dataclass
 class Stored:
-    event: TraceEvent
+    pk: int  # the stored row's id
     created: bool  # False: the same event was already stored; nothing new was written
+
+    @property
+    def event(self) -> TraceEvent:
+        """The stored row (loaded on first use: a capture of 10,000 events needs only counts)."""
+        return db.session.get(TraceEvent, self.pk)
 
 
 def parse_time(value: str) -> dt.datetime:
@@ -134,68 +139,103 @@ def store_events(
             idents.append((role, value, identifiers.key_of(value)))
         prepared.append((event, context, event_hash, dedupe_key(event_hash, event), idents))
 
-    existing: dict[str, TraceEvent] = {}
+    existing: dict[str, int] = {}  # dedupe key → stored pk
     for chunk in _chunks({p[3] for p in prepared}):
-        for row in db.session.scalars(select(TraceEvent).where(TraceEvent.dedupe_key.in_(chunk))):
-            existing[row.dedupe_key] = row
+        rows = db.session.execute(
+            select(TraceEvent.dedupe_key, TraceEvent.id).where(TraceEvent.dedupe_key.in_(chunk))
+        )
+        existing.update({row.dedupe_key: row.id for row in rows})
     keys = [k for *_, idents in prepared for _, _, k in idents if k is not None]
     batch_of = _batches_of(keys)
 
+    # Rows as plain values, inserted with one multi-row statement per chunk (the ORM's unit of
+    # work took a quarter of a 10,000-event capture); `None` pks are filled in after the insert.
     results: list[Stored] = []
-    new_rows: list[tuple[TraceEvent, dict]] = []
+    new_events: list[dict] = []
+    new_identifiers: list[list[dict]] = []
+    declarations: list[dict] = []
     batches: set[int] = set()
+    new_here: dict[str, Stored] = {}  # dedupe key → the Stored of an event new in this call
+    copies: list[tuple[Stored, Stored]] = []  # (a later copy, the first) within this call
     for event, context, event_hash, key, idents in prepared:
         if key in existing:
             results.append(Stored(existing[key], False))
             continue
+        if key in new_here:
+            copy = Stored(0, False)
+            copies.append((copy, new_here[key]))
+            results.append(copy)
+            continue
         document = dict(event)
         document.setdefault("eventID", event_hash)
         document["recordTime"] = format_time(now)
-        row = TraceEvent(
-            event_id=document["eventID"],
-            event_hash=event_hash,
-            dedupe_key=key,
-            event_type=event["type"],
-            action=event.get("action"),
-            event_time=parse_time(event["eventTime"]),
-            event_time_offset=event["eventTimeZoneOffset"],
-            record_time=now,
-            biz_step=vocabulary.expand("BizStep", event.get("bizStep")),
-            disposition=vocabulary.expand("Disp", event.get("disposition")),
-            # Canonical, like the identifiers: an SGLN URN and its Digital Link are one place.
-            read_point=_place(event.get("readPoint")),
-            biz_location=_place(event.get("bizLocation")),
-            recorded_by_id=getattr(user, "id", None),
-            source=source,
-            capture_pk=capture.id if capture is not None else None,
-            document=document,
-            context=context,
-            # An error declaration restates the event it corrects: neither is part of a journey.
-            erroneous=bool(event.get("errorDeclaration")),
-        )
         owners: set[int] = set()
+        ident_rows = []
         for role, value, found in idents:
-            ident = EventIdentifier(role=role, identifier=value)
+            ident = {"role": role, "identifier": value, "gtin": None, "lot": None}
+            ident |= {"serial": None, "batch_id": None}
             if found is not None:
-                ident.gtin, ident.lot, ident.serial = found.gtin, found.lot, found.serial
-                ident.batch_id, owner = batch_of.get(found, (None, None))
-                if ident.batch_id is not None:
-                    batches.add(ident.batch_id)
+                batch_id, owner = batch_of.get(found, (None, None))
+                ident |= {"gtin": found.gtin, "lot": found.lot, "serial": found.serial}
+                ident["batch_id"] = batch_id
+                if batch_id is not None:
+                    batches.add(batch_id)
                 if owner is not None:
                     owners.add(owner)
-            row.identifiers.append(ident)
+            ident_rows.append(ident)
         owner_id = producer_id
         if owner_id is None and len(owners) == 1:
             owner_id = owners.pop()
-        row.producer_id = owner_id
-        existing[key] = row
-        new_rows.append((row, event))
-        results.append(Stored(row, True))
-    db.session.add_all(row for row, _ in new_rows)
-    db.session.flush()
-    for row, event in new_rows:
+        row = {
+            "event_id": document["eventID"],
+            "event_hash": event_hash,
+            "dedupe_key": key,
+            "event_type": event["type"],
+            "action": event.get("action"),
+            "event_time": parse_time(event["eventTime"]),
+            "event_time_offset": event["eventTimeZoneOffset"],
+            "record_time": now,
+            "biz_step": vocabulary.expand("BizStep", event.get("bizStep")),
+            "disposition": vocabulary.expand("Disp", event.get("disposition")),
+            # Canonical, like the identifiers: an SGLN URN and its Digital Link are one place.
+            "read_point": _place(event.get("readPoint")),
+            "biz_location": _place(event.get("bizLocation")),
+            # An error declaration restates the event it corrects: neither is part of a journey.
+            "erroneous": bool(event.get("errorDeclaration")),
+            "producer_id": owner_id,
+            "recorded_by_id": getattr(user, "id", None),
+            "source": source,
+            "capture_pk": capture.id if capture is not None else None,
+            "document": document,
+            "context": context,
+        }
+        stored = Stored(0, True)  # its pk once inserted
+        new_here[key] = stored
+        results.append(stored)
+        new_events.append(row)
+        new_identifiers.append(ident_rows)
         if event.get("errorDeclaration"):
-            batches |= _declare_erroneous(row)
+            declarations.append(row)
+    pending = iter(new_here.values())  # in insertion order, as new_events
+    for chunk_start in range(0, len(new_events), CHUNK):
+        chunk = new_events[chunk_start : chunk_start + CHUNK]
+        pks = db.session.scalars(
+            insert(TraceEvent).returning(TraceEvent.id, sort_by_parameter_order=True), chunk
+        ).all()
+        ident_rows = []
+        for pk, idents in zip(pks, new_identifiers[chunk_start : chunk_start + CHUNK], strict=True):
+            next(pending).pk = pk
+            ident_rows += [ident | {"event_pk": pk} for ident in idents]
+        for rows in _chunks(ident_rows):
+            db.session.execute(insert(EventIdentifier), rows)
+    for copy, first in copies:
+        copy.pk = first.pk
+    for row in declarations:
+        batches |= _declare_erroneous(row)
+    if batches:
+        # The cards' version follows committed changes the session saw; these rows were written
+        # without the unit of work (traceability.stamps.cards reads this flag after commit).
+        db.session.info["cards_changed"] = True
     refresh_batches(batches)
     return results
 
@@ -205,11 +245,11 @@ def _place(place: dict | None) -> str | None:
     return identifiers.canonical(uri) if uri else None
 
 
-def _declare_erroneous(row: TraceEvent) -> set[int]:
+def _declare_erroneous(row: dict) -> set[int]:
     """Mark the events an error declaration corrects; the batches whose journey changes."""
     declared = db.session.scalars(
         select(TraceEvent.id).where(
-            TraceEvent.event_id == row.event_id, TraceEvent.dedupe_key != row.dedupe_key
+            TraceEvent.event_id == row["event_id"], TraceEvent.dedupe_key != row["dedupe_key"]
         )
     ).all()
     if not declared:
@@ -288,6 +328,7 @@ def refresh_batch(batch_id: int) -> None:
 
 def refresh_batches(batch_ids) -> None:
     """Recompute the batches' first event and first shipping, one grouped query per chunk."""
+    batch_ids = set(batch_ids)
     shipping = vocabulary.CBV + "BizStep-shipping"
     for chunk in _chunks(sorted(batch_ids)):
         rows = db.session.execute(
@@ -302,9 +343,15 @@ def refresh_batches(batch_ids) -> None:
         ).all()
         values = {batch_id: (None, None) for batch_id in chunk}
         values.update({row[0]: (row[1], row[2]) for row in rows})
-        for batch_id, (first, shipped) in values.items():
-            db.session.execute(
-                update(Batch)
-                .where(Batch.id == batch_id)
-                .values(first_event_at=first, shipped_at=shipped)
-            )
+        # One executemany (the ORM's bulk UPDATE by primary key), not a statement per batch.
+        db.session.execute(
+            update(Batch),
+            [
+                {"id": batch_id, "first_event_at": first, "shipped_at": shipped}
+                for batch_id, (first, shipped) in values.items()
+            ],
+        )
+    # Batches loaded in this session read the new values on their next access.
+    for obj in list(db.session.identity_map.values()):
+        if isinstance(obj, Batch) and obj.id in batch_ids:
+            db.session.expire(obj, ["first_event_at", "shipped_at"])
