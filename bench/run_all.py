@@ -7,7 +7,8 @@ A failing benchmark does not stop the others; the exit status is non-zero if any
 
 BENCH_ONLY=page,serials runs a subset. The reports benchmark (`bench_reports.py`) builds a
 province-sized database first (15–20 minutes with its measurements on 2 cores), so it is not in
-the default set: `BENCH_ONLY=reports make bench` runs it.
+the default set: `BENCH_ONLY=reports make bench` runs it. So is the EPCIS benchmark
+(`bench_epcis.py`, issue 11: 1,000,000 events first): `BENCH_ONLY=epcis make bench`.
 """
 
 from __future__ import annotations
@@ -28,6 +29,7 @@ BENCHMARKS = {  # name of the result file: script
 # Run only when BENCH_ONLY names them (they take longer than the default set should).
 EXTRA_BENCHMARKS = {
     "reports": "bench_reports.py",
+    "epcis": "bench_epcis.py",
 }
 
 
@@ -119,6 +121,25 @@ def summarise_reports(result: dict) -> list[str]:
     return lines
 
 
+def summarise_epcis(result: dict) -> list[str]:
+    lines = [
+        f"  capture of {run['events']:,} events: {run['events_per_s']:.0f} events/s "
+        f"({run['seconds']:.0f} s; plain psycopg COPY of the same rows "
+        f"{run['floor']['copy']['seconds']:.1f} s, app/floor {run['app_over_floor']['copy']})"
+        for run in result["capture"]["runs"]
+    ]
+    rows = result["rows"]["trace_events"]
+    for kind, row in result["queries"]["app"].items():
+        lines.append(
+            f"  {kind} at {rows:,} events: server p50 {row['server_ms']['p50']:.0f} ms, "
+            f"p95 {row['server_ms']['p95']:.0f} ms (SQL alone p50 "
+            f"{result['queries']['sql'][kind]['ms']['p50']:.1f} ms)"
+        )
+    if not result.get("checks_ok"):
+        lines.append("  WARNING: a check failed (see the checks in the result file)")
+    return lines
+
+
 def summarise_other(result: dict) -> list[str]:
     """Results of benchmarks this file does not know in detail: their top-level figures."""
     skip = {"benchmark", "measured_at", "date", "revision", "machine", "code_fingerprint"}
@@ -148,6 +169,7 @@ def print_summary(names: list[str], failures: dict[str, str]) -> None:
             "page": summarise_page,
             "serials": summarise_serials,
             "reports": summarise_reports,
+            "epcis": summarise_epcis,
         }.get(name, summarise_other)
         for line in summarise(result) if result else ["  no result file"]:
             print(line)
