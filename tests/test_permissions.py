@@ -19,6 +19,8 @@ from tests import (
     permissions_epcis_capture,
     permissions_epcis_query,
     permissions_events_pages,
+    permissions_exchange,
+    permissions_ledger,
 )
 from tests.permissions_stamp_api import STAMP_APIS
 from tests.permissions_stamp_pages import STAMP_PAGES
@@ -31,7 +33,13 @@ ROLES = ("anon", "owner", "other", "officer", "staff", "admin")
 
 # Trace events and the EPCIS API: rows in modules of their own, each with a setup(world) -> dict
 # of the placeholders its rows use.
-EVENT_MODULES = (permissions_events_pages, permissions_epcis_capture, permissions_epcis_query)
+EVENT_MODULES = (
+    permissions_events_pages,
+    permissions_epcis_capture,
+    permissions_epcis_query,
+    permissions_ledger,
+    permissions_exchange,
+)
 
 
 class World:

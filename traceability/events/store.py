@@ -22,6 +22,7 @@ from core.db import utcnow
 from core.extensions import db
 from traceability.events import hashing, identifiers, vocabulary
 from traceability.events.models import Capture, EventIdentifier, TraceEvent
+from traceability.ledger import hooks as ledger_hooks
 from traceability.registry.models import Batch, Product
 from traceability.stamps.models import Stamp
 
@@ -223,8 +224,12 @@ def store_events(
             insert(TraceEvent).returning(TraceEvent.id, sort_by_parameter_order=True), chunk
         ).all()
         ident_rows = []
-        for pk, idents in zip(pks, new_identifiers[chunk_start : chunk_start + CHUNK], strict=True):
+        for row, pk, idents in zip(
+            chunk, pks, new_identifiers[chunk_start : chunk_start + CHUNK], strict=True
+        ):
             next(pending).pk = pk
+            row["pk"] = pk
+            row["batch_id"] = next((i["batch_id"] for i in idents if i["batch_id"]), None)
             ident_rows += [ident | {"event_pk": pk} for ident in idents]
         for rows in _chunks(ident_rows):
             db.session.execute(insert(EventIdentifier), rows)
@@ -232,6 +237,8 @@ def store_events(
         copy.pk = first.pk
     for row in declarations:
         batches |= _declare_erroneous(row)
+    # The origin log: one leaf per new event, in this transaction (traceability/ledger).
+    ledger_hooks.record_events(new_events, now)
     if batches:
         # The cards' version follows committed changes the session saw; these rows were written
         # without the unit of work (traceability.stamps.cards reads this flag after commit).

@@ -21,6 +21,7 @@ from core.db import utcnow
 from core.errors import Conflict, FieldErrors, NotFound
 from core.extensions import db
 from core.formatting import number_in_message
+from traceability.ledger import hooks as ledger_hooks
 from traceability.registry.models import Batch
 from traceability.stamps import render, serials
 from traceability.stamps.models import Stamp, StampOrder, StampState
@@ -167,12 +168,13 @@ def create_order(batch: Batch, data: Mapping[str, Any], actor: User) -> StampOrd
     )
     db.session.add(order)
     db.session.flush()
-    _issue_stamps(order, batch.product.gtin)
+    drawn = _issue_stamps(order, batch.product.gtin)
+    ledger_hooks.record_stamp_order(order, drawn)
     audit.record(actor, "stamp_order.create", order, quantity=quantity, batch_id=batch.id)
     return order
 
 
-def _issue_stamps(order: StampOrder, gtin: str) -> None:
+def _issue_stamps(order: StampOrder, gtin: str) -> list[str]:
     """Insert the order's stamps in one savepoint; a serial already taken redraws them all.
 
     The unique (gtin, serial) constraint is the guarantee, also between concurrent orders; with
@@ -184,7 +186,7 @@ def _issue_stamps(order: StampOrder, gtin: str) -> None:
         try:
             with db.session.begin_nested():
                 _bulk_insert_stamps(order, gtin, drawn, state)
-            return
+            return drawn
         except IntegrityError:
             if attempt == ISSUE_ATTEMPTS:
                 raise
