@@ -6,7 +6,7 @@ from flask import Flask
 def init_app(app: Flask) -> None:
     """Register the registry's and the stamps' models, pages, resolver and CLI commands."""
     # models: imported for the metadata (the migrations and the tests' schema check)
-    from traceability import events, ledger
+    from traceability import events, exchange, ledger
     from traceability.registry import cli, media, models, staff_views, views  # noqa: F401
     from traceability.stamps import cli as stamp_cli
     from traceability.stamps import jobs, resolver
@@ -24,3 +24,4 @@ def init_app(app: Flask) -> None:
     stamp_cli.init_app(app)
     events.init_app(app)
     ledger.init_app(app)
+    exchange.init_app(app)

@@ -1,0 +1,1 @@
+"""Adapters to other systems (helper D2 fills this)."""
