@@ -27,6 +27,11 @@ PLAIN_ENV_NAMES = (
     "REPORTS_CURRENT_MAX_AGE_MINUTES",
     "REPORTS_BEHIND_MARGIN",
     "SHOP_IMPORT_FOLDER",
+    "LEDGER_ORIGIN",
+    "LEDGER_SIGNING_KEY",
+    "LEDGER_SIGNING_KEY_FILE",
+    "LEDGER_PAST_KEYS",
+    "LEDGER_CHECKPOINT_SECONDS",
 )
 
 DEV_SECRET_FILE = ".secret_key"  # noqa: S105 - a file name
@@ -83,6 +88,19 @@ def defaults(instance_path: str) -> dict:
         # announced in GS1-EPCIS-Capture-Limit / GS1-EPCIS-Capture-File-Size-Limit (413 above).
         "EPCIS_CAPTURE_LIMIT": 10_000,
         "EPCIS_CAPTURE_FILE_SIZE_LIMIT": 16 * 1024 * 1024,
+        # The origin log (traceability/ledger): checkpoints are C2SP signed notes whose key name is
+        # the origin. The signing key is an skey (`flask log generate-key`) in LEDGER_SIGNING_KEY or
+        # in the file LEDGER_SIGNING_KEY_FILE; in development one is generated into that file.
+        # LEDGER_PAST_KEYS: the vkeys of retired keys, one per line, still published.
+        "LEDGER_ORIGIN": "truyxuat.dongnai.gov.vn/log",
+        "LEDGER_SIGNING_KEY": None,
+        "LEDGER_SIGNING_KEY_FILE": str(Path(instance_path) / "ledger-signing.key"),
+        "LEDGER_PAST_KEYS": "",
+        # A new checkpoint this often when the log has grown (web processes or `flask jobs worker`).
+        "LEDGER_CHECKPOINT_SECONDS": 300,
+        "RATELIMIT_LOG": "120 per minute",
+        # Other systems (traceability/exchange/adapters): {"name": {"adapter": …, options}}.
+        "EXCHANGE_SYSTEMS": {},
         "MAX_IMAGE_BYTES": 8 * 1024 * 1024,
         "MAX_IMAGE_PIXELS": 40_000_000,
         # PNG and WebP cannot be decoded at a reduced scale as JPEG can: each pixel costs 3-4 bytes
@@ -228,6 +246,19 @@ def load(app, test_config: dict | None = None) -> None:
             "and GS1-conformant resolvers are reached over HTTPS (e.g. "
             "BASE_URL=https://truyxuat.dongnai.gov.vn)."
         )
+    generated_key = defaults(app.instance_path)["LEDGER_SIGNING_KEY_FILE"]
+    if production and not (
+        app.config.get("LEDGER_SIGNING_KEY")
+        or app.config.get("LEDGER_SIGNING_KEY_FILE") not in (None, "", generated_key)
+    ):
+        raise ConfigError(
+            "The origin log's signing key is not set: production signs checkpoints with the "
+            "operator's key, never a generated one. Set LEDGER_SIGNING_KEY (the output of "
+            "`flask log generate-key`) or LEDGER_SIGNING_KEY_FILE (a file holding it)."
+        )
+    app.config["LEDGER_CHECKPOINT_SECONDS"] = _whole_number(
+        app.config["LEDGER_CHECKPOINT_SECONDS"], "LEDGER_CHECKPOINT_SECONDS"
+    )
     if production:
         app.config["SESSION_COOKIE_SECURE"] = True
         app.config["REMEMBER_COOKIE_SECURE"] = True

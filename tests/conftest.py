@@ -115,6 +115,8 @@ def make_test_app(url: str, tmp_dir: Path, **overrides):
         "UPLOAD_FOLDER": str(tmp_dir / "uploads"),
         "STAMP_FOLDER": str(tmp_dir / "stamps"),
         "SHOP_IMPORT_FOLDER": str(tmp_dir / "imports"),
+        # The origin log's development key, generated once per test session (not in instance/).
+        "LEDGER_SIGNING_KEY_FILE": str(tmp_dir / "ledger-signing.key"),
         # Stamp PDFs render inside the request, in the test's transaction.
         "JOB_QUEUE": "sync",
         # Limits stay on, but high enough for a test suite logging in hundreds of times.

@@ -29,10 +29,22 @@ def test_production_refuses_a_plain_http_base_url(monkeypatch):
         create_app({"DATABASE_URL": "sqlite://"})
 
 
-def test_production_hardens_cookies(monkeypatch):
+def test_production_refuses_a_generated_log_signing_key(monkeypatch):
+    """Checkpoints must be signed by the operator's key, not one a server made for itself."""
     monkeypatch.setenv("APP_ENV", "production")
     monkeypatch.setenv("SECRET_KEY", "k" * 48)
     monkeypatch.setenv("BASE_URL", "https://truyxuat.dongnai.gov.vn")
+    monkeypatch.delenv("LEDGER_SIGNING_KEY", raising=False)
+    monkeypatch.delenv("LEDGER_SIGNING_KEY_FILE", raising=False)
+    with pytest.raises(ConfigError, match="LEDGER_SIGNING_KEY"):
+        create_app({"DATABASE_URL": "sqlite://"})
+
+
+def test_production_hardens_cookies(monkeypatch, tmp_path):
+    monkeypatch.setenv("APP_ENV", "production")
+    monkeypatch.setenv("SECRET_KEY", "k" * 48)
+    monkeypatch.setenv("BASE_URL", "https://truyxuat.dongnai.gov.vn")
+    monkeypatch.setenv("LEDGER_SIGNING_KEY_FILE", str(tmp_path / "log.key"))
     app = create_app({"DATABASE_URL": "sqlite://"})
     assert app.config["SESSION_COOKIE_SECURE"] is True
     assert app.config["SESSION_COOKIE_HTTPONLY"] is True
