@@ -1,6 +1,11 @@
 """Producers, products, sites, batches; stamps, scans and the GS1 resolver; trace events."""
 
-from flask import Flask
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from flask import Flask
 
 
 def init_app(app: Flask) -> None:

@@ -1,7 +1,12 @@
 """Trace events (EPCIS 2.0): recording on the batch pages and by CSV, the identifier index, event
 hashes, the batch's journey; the EPCIS REST binding is `api/epcis/`."""
 
-from flask import Flask
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from flask import Flask
 
 
 def init_app(app: Flask) -> None:
