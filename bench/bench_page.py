@@ -278,6 +278,7 @@ def server_env(target: str, url: str, settings: Settings, page_bytes: int, sampl
             SECRET_KEY=benchlib.SECRET_KEY,
             BASE_URL="https://trace.example.vn",
             APP_ENV="production",
+            LEDGER_SIGNING_KEY=benchlib.ledger_signing_key(),
             JOB_QUEUE="sync",
             RATELIMIT_STORAGE_URI=settings.ratelimit_storage,
             FLASK_RATELIMIT_RESOLVER="1000000 per minute",

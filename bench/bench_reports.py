@@ -431,6 +431,7 @@ def server_env(target: str, url: str, page_bytes: int = 0) -> dict[str, str]:
             SECRET_KEY=benchlib.SECRET_KEY,
             BASE_URL="https://trace.example.vn",
             APP_ENV="production",
+            LEDGER_SIGNING_KEY=benchlib.ledger_signing_key(),
             JOB_QUEUE="sync",
             RATELIMIT_STORAGE_URI="memory://",
             FLASK_RATELIMIT_RESOLVER="1000000 per minute",

@@ -33,6 +33,13 @@ WARD_CODE = "26188"
 PASSWORD = "bench-password-42"  # noqa: S105 - accounts of a scratch database
 
 
+def ledger_signing_key() -> str:
+    """A fresh origin-log signing key (production refuses to generate one itself)."""
+    from traceability.ledger.note import generate_key
+
+    return generate_key("truyxuat.dongnai.gov.vn/log")[0]
+
+
 class MissingPrerequisite(SystemExit):
     """A tool or server the benchmark needs is absent: exit with a message saying how to fix it."""
 

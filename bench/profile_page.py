@@ -182,6 +182,7 @@ def main() -> None:
         app = benchlib.bench_app(
             url,
             APP_ENV="production",
+            LEDGER_SIGNING_KEY=benchlib.ledger_signing_key(),
             RATELIMIT_RESOLVER="1000000 per minute",
             RATELIMIT_STORAGE_URI=os.environ.get(
                 "BENCH_RATELIMIT_STORAGE", "redis://127.0.0.1:6379/0"
