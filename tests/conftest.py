@@ -125,6 +125,7 @@ def make_test_app(url: str, tmp_dir: Path, **overrides):
         "RATELIMIT_SIGNUP": "100000 per minute",
         "RATELIMIT_API": "100000 per minute",
         "RATELIMIT_RESOLVER": "100000 per minute",
+        "RATELIMIT_LOG": "100000 per minute",
         "RATELIMIT_REPORT": "100000 per minute",
         "BASE_URL": "https://trace.example.vn",
         "SERVER_NAME": None,
