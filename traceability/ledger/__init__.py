@@ -4,9 +4,10 @@ and a monitor. `merkle`, `note`, `checkpoint` and `verify` need neither Flask no
 
 
 def init_app(app) -> None:
-    from traceability.ledger import cli, hooks, models, views  # noqa: F401
+    from traceability.ledger import cli, hooks, jobs, models, views  # noqa: F401
 
     hooks.init_listeners()
+    jobs.init_app(app)
     app.register_blueprint(views.bp)
     app.register_blueprint(views.staff_bp)
     cli.init_app(app)

@@ -20,35 +20,50 @@ from traceability.ledger.models import LedgerEntry, LedgerKind
 # --- trace events -------------------------------------------------------------------------------
 
 
+def _is_declaration(row: dict[str, Any]) -> bool:
+    return bool(row.get("erroneous") and row["document"].get("errorDeclaration"))
+
+
 def record_events(rows: Iterable[dict[str, Any]], time: dt.datetime) -> None:
     """One entry per newly stored trace event (rows as `events.store` inserted them, with "pk"
-    and "batch_id"); an error declaration refers to the entries of the events it declares."""
+    and "batch_id"); an error declaration refers to the entries of the events it declares,
+    stored before or in the same call."""
     from traceability.events.models import TraceEvent
 
-    values = []
-    for row in rows:
-        refers: list[str] = []
-        if row.get("erroneous") and row["document"].get("errorDeclaration"):
+    rows = list(rows)
+
+    def values_of(row: dict[str, Any], refers: list[str]) -> dict[str, Any]:
+        return records.entry_values(
+            LedgerKind.TRACE_EVENT,
+            row["event_hash"],
+            time=time,
+            subject={"event_id": row["event_id"]},
+            refers_to=refers,
+            batch_id=row.get("batch_id"),
+            event_pk=row["pk"],
+        )
+
+    # Events first: a declaration may declare an event whose entry is written in this call.
+    values: dict[int, dict[str, Any]] = {}
+    new_leaves: dict[str, list[str]] = {}  # eventID → this call's entries of such events
+    for position, row in enumerate(rows):
+        if not _is_declaration(row):
+            values[position] = values_of(row, [])
+            new_leaves.setdefault(row["event_id"], []).append(values[position]["leaf_hash"])
+    for position, row in enumerate(rows):
+        if _is_declaration(row):
             declared = select(TraceEvent.id).where(
                 TraceEvent.event_id == row["event_id"], TraceEvent.id != row["pk"]
             )
-            refers = list(
-                db.session.scalars(
-                    select(LedgerEntry.leaf_hash).where(LedgerEntry.event_pk.in_(declared))
+            stored = db.session.scalars(
+                select(LedgerEntry.leaf_hash).where(
+                    LedgerEntry.kind == LedgerKind.TRACE_EVENT,
+                    LedgerEntry.event_pk.in_(declared),
                 )
             )
-        values.append(
-            records.entry_values(
-                LedgerKind.TRACE_EVENT,
-                row["event_hash"],
-                time=time,
-                subject={"event_id": row["event_id"]},
-                refers_to=refers,
-                batch_id=row.get("batch_id"),
-                event_pk=row["pk"],
-            )
-        )
-    records.append_rows(values)
+            refers = [*stored, *new_leaves.get(row["event_id"], [])]
+            values[position] = values_of(row, refers)
+    records.append_rows([values[position] for position in range(len(rows))])
 
 
 # --- stamp orders -------------------------------------------------------------------------------

@@ -351,9 +351,16 @@ def run_worker(burst: bool = False) -> None:
                 return super().perform_job(*args, **kwargs)
 
     sweeper = Sweeper(app)
+    ledger_stop = None
     if not burst:
         sweeper.start()
+        # The origin log's checkpoints, signed here when web processes leave jobs to RQ.
+        from traceability.ledger import jobs as ledger_jobs
+
+        _thread, ledger_stop = ledger_jobs.start_worker_thread(app)
     try:
         AppWorker([queue], connection=queue.connection).work(burst=burst)
     finally:
         sweeper.stop.set()
+        if ledger_stop is not None:
+            ledger_stop.set()
