@@ -21,6 +21,7 @@ def init_app(app: Flask) -> None:
         frameworks,
         indicators,
         open_data,
+        portal,
         producers,
         products,
         rollout,
@@ -44,6 +45,7 @@ def init_app(app: Flask) -> None:
         batches,
         stamps,
         trace_exports,
+        portal,
         *retail,
         *reports,
     ):
@@ -62,3 +64,7 @@ def init_app(app: Flask) -> None:
         limiter.limit(_api_limit)(epcis.bp)
         _limited.add(epcis.bp.name)
     epcis.init_app(app)
+    # The origin log's public JSON: no token, its own rate limit, CORS for anyone verifying.
+    from api import ledger
+
+    ledger.init_app(app)

@@ -100,7 +100,7 @@ def defaults(instance_path: str) -> dict:
         "LEDGER_CHECKPOINT_SECONDS": 300,
         "RATELIMIT_LOG": "120 per minute",
         # Other systems (traceability/exchange/adapters): {"name": {"adapter": …, options}}.
-        "EXCHANGE_SYSTEMS": {},
+        "EXCHANGE_SYSTEMS": {"national_portal": {"adapter": "national_portal"}},
         "MAX_IMAGE_BYTES": 8 * 1024 * 1024,
         "MAX_IMAGE_PIXELS": 40_000_000,
         # PNG and WebP cannot be decoded at a reduced scale as JPEG can: each pixel costs 3-4 bytes

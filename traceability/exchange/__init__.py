@@ -1,5 +1,6 @@
 """Exchange with other systems: the national traceability portal's ten data items (Circular
-02/2024/TT-BKHCN), imports of its listing results, and adapters (`adapters/`) behind one interface."""
+02/2024/TT-BKHCN), imports of its listing results, and adapters (`adapters/`) behind one
+interface."""
 
 from flask import Flask
 

@@ -6,8 +6,10 @@ Loaded by `flask --app wsgi demo load` (and by `make run`); a second run changes
 from __future__ import annotations
 
 import datetime as dt
+import io
 from decimal import Decimal
 
+from PIL import Image
 from sqlalchemy import select
 
 from core.accounts import services as accounts
@@ -17,7 +19,7 @@ from core.extensions import db
 from core.wards.models import RolloutPhase, Ward
 from traceability.events.demo import load_demo_journeys
 from traceability.gs1.gtin import check_digit
-from traceability.registry import places, services
+from traceability.registry import images, places, services
 from traceability.registry.models import (
     Batch,
     IpKind,
@@ -433,6 +435,7 @@ def load_demo() -> bool:
                     )
                 )
             if submit and entry["verified"]:
+                _add_demo_photo(product, user)
                 services.submit_product(product, user)
                 if verify:
                     services.verify_product(product, staff)
@@ -449,8 +452,21 @@ def load_demo() -> bool:
                         _order_printed_when_fresh(made[0], user)
     _load_bad_news(staff)
     load_demo_journeys()
+    # The origin log: yesterday's checkpoint and today's, so that the demo can show the proofs.
+    from traceability.ledger.demo import load_demo_log
+
+    load_demo_log()
     db.session.flush()
     return True
+
+
+def _add_demo_photo(product, user: User) -> None:
+    """A plain placeholder photo (a product needs one for the national portal's ten items)."""
+    photo = io.BytesIO()
+    shade = int(product.gtin[-3:]) % 120
+    Image.new("RGB", (640, 480), (60 + shade, 140, 80 + shade // 2)).save(photo, "JPEG")
+    photo.seek(0)
+    images.add_product_image(product, photo, user, alt=product.name)
 
 
 def _order_printed_when_fresh(batch: Batch, user: User) -> None:

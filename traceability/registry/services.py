@@ -417,6 +417,11 @@ def set_portal_status(
     if on is not None and on > province_today():
         errors.add("portal_state_on", _l("The date cannot be in the future."))
     errors.raise_if_any()
+    if state is PortalState.SUBMITTED and product.portal_state is not PortalState.SUBMITTED:
+        # The portal needs all ten items of Circular 02/2024/TT-BKHCN (traceability/exchange).
+        from traceability.exchange.items import require_complete
+
+        require_complete(product)
     before = [product.portal_state.value, product.portal_reference]
     product.portal_state = state
     product.portal_reference = reference
