@@ -8,7 +8,8 @@ A failing benchmark does not stop the others; the exit status is non-zero if any
 BENCH_ONLY=page,serials runs a subset. The reports benchmark (`bench_reports.py`) builds a
 province-sized database first (15–20 minutes with its measurements on 2 cores), so it is not in
 the default set: `BENCH_ONLY=reports make bench` runs it. So is the EPCIS benchmark
-(`bench_epcis.py`, issue 11: 1,000,000 events first): `BENCH_ONLY=epcis make bench`.
+(`bench_epcis.py`, issue 11: 1,000,000 events first): `BENCH_ONLY=epcis make bench`, and the
+origin log's (`bench_ledger.py`, issue 12: 1,000,000 leaves): `BENCH_ONLY=ledger make bench`.
 """
 
 from __future__ import annotations
@@ -30,6 +31,7 @@ BENCHMARKS = {  # name of the result file: script
 EXTRA_BENCHMARKS = {
     "reports": "bench_reports.py",
     "epcis": "bench_epcis.py",
+    "ledger": "bench_ledger.py",
 }
 
 
@@ -140,6 +142,34 @@ def summarise_epcis(result: dict) -> list[str]:
     return lines
 
 
+def summarise_ledger(result: dict) -> list[str]:
+    lines = []
+    append, proofs = result.get("append"), result.get("proofs")
+    if append:
+        lines.append(
+            f"  store_events of {result['settings']['events']:,} events: "
+            f"{append['median_us_per_event_off']:.0f} µs/event without the log, "
+            f"{append['median_us_per_event_on']:.0f} with (+{append['us_per_event_added']:.0f} "
+            f"µs, × {append['ratio_on_over_off']:.2f}); integrate "
+            f"{append['median_integrate_us_per_entry']:.0f} µs/entry"
+        )
+    for kind in ("inclusion", "consistency") if proofs else ():
+        row, size = proofs[kind], proofs["tree_size"]
+        lines.append(
+            f"  {kind} proof at {size:,} leaves: p50 {row['db_us']['p50'] / 1000:.2f}"
+            f" ms, p99 {row['db_us']['p99'] / 1000:.2f} ms (MemoryTree p50 "
+            f"{row['memory_us']['p50'] / 1000:.3f} ms)"
+        )
+    if proofs:
+        lines.append(
+            f"  one SELECT of {proofs['select_us']['rows']} nodes: p50 "
+            f"{proofs['select_us']['p50'] / 1000:.2f} ms"
+        )
+    if not result.get("checks_ok"):
+        lines.append("  WARNING: a check failed (see the checks in the result file)")
+    return lines
+
+
 def summarise_other(result: dict) -> list[str]:
     """Results of benchmarks this file does not know in detail: their top-level figures."""
     skip = {"benchmark", "measured_at", "date", "revision", "machine", "code_fingerprint"}
@@ -170,6 +200,7 @@ def print_summary(names: list[str], failures: dict[str, str]) -> None:
             "serials": summarise_serials,
             "reports": summarise_reports,
             "epcis": summarise_epcis,
+            "ledger": summarise_ledger,
         }.get(name, summarise_other)
         for line in summarise(result) if result else ["  no result file"]:
             print(line)

@@ -7,13 +7,17 @@ officer, Department staff and an admin. Routes name A's records; "other" is prod
 from __future__ import annotations
 
 import io
+import os
 import re
+from contextlib import contextmanager
+from pathlib import Path
+from types import SimpleNamespace
 
 import pytest
 from PIL import Image
 
 from core.accounts.models import Role
-from core.extensions import db
+from core.extensions import db, limiter
 from tests import (
     factories,
     permissions_epcis_capture,
@@ -22,10 +26,11 @@ from tests import (
     permissions_exchange,
     permissions_ledger,
 )
+from tests.conftest import ConnectionBoundSession
 from tests.permissions_stamp_api import STAMP_APIS
 from tests.permissions_stamp_pages import STAMP_PAGES
 from traceability.registry import images
-from traceability.stamps import counterfeit, scans, serials
+from traceability.stamps import cards, counterfeit, scans, serials
 from traceability.stamps import jobs as stamp_jobs
 from traceability.stamps.models import Stamp
 
@@ -43,7 +48,12 @@ EVENT_MODULES = (
 
 
 class World:
-    """Ids of the records the table's URLs refer to, and a way to log in as each role."""
+    """Ids of the records the table's URLs refer to, and a way to log in as each role.
+
+    Built once per module (see `_world_db`): while it is built, its attributes are the live rows
+    the event modules' setup(world) use; then `freeze()` keeps only plain values (ids, emails,
+    tokens), which every test reads from its own, rolled-back savepoint.
+    """
 
     def __init__(self):
         self.a, self.a_user = factories.producer()
@@ -85,35 +95,136 @@ class World:
         for module in EVENT_MODULES:
             self.values |= module.setup(self)
         db.session.commit()
+        self.freeze()
+
+    def freeze(self) -> None:
+        """Replace the rows by the plain values the tests use (the rows outlive no session)."""
+        self.values |= {
+            "product": self.product.id,
+            "site": self.site.id,
+            "batch": self.batch.id,
+            "image": self.image.id,
+            "image_name": images.variant_name(self.image.key, 320),
+            "producer": self.a.id,
+            "owner_token_id": self.a_token_row.id,
+            "user": self.users["officer"].id,
+            "reset_token": "not-a-valid-link",
+            "ward": "26188",
+            "lang": "en",
+            "order": self.order.id,
+            "stamp": self.stamp.id,
+            "seq": self.stamp.seq,
+            "report": self.report.id,
+            "report_ref": self.report.reference,
+            "scan_token": scans.scan_token(self.scan_id),
+            "dl": serials.stamp_path(self.stamp.gtin, None, self.stamp.serial).removeprefix("/01/"),
+        }
+        self.a_user_id = self.a_user.id
+        self.users = {
+            role: SimpleNamespace(id=u.id, email=u.email) for role, u in self.users.items()
+        }
+        for name in ("a", "a_user", "b", "b_user", "product", "site", "batch", "image"):
+            delattr(self, name)
+        for name in ("stamp_product", "stamp_batch", "order", "stamp", "report", "a_token_row"):
+            delattr(self, name)
 
     def fill(self, template: str) -> str:
-        return template.format(
-            **self.values,
-            product=self.product.id,
-            site=self.site.id,
-            batch=self.batch.id,
-            image=self.image.id,
-            image_name=images.variant_name(self.image.key, 320),
-            producer=self.a.id,
-            owner_token_id=self.a_token_row.id,
-            user=self.users["officer"].id,
-            reset_token="not-a-valid-link",
-            ward="26188",
-            lang="en",
-            gtin=factories.gtin(),
-            order=self.order.id,
-            stamp=self.stamp.id,
-            seq=self.stamp.seq,
-            report=self.report.id,
-            report_ref=self.report.reference,
-            scan_token=scans.scan_token(self.scan_id),
-            dl=serials.stamp_path(self.stamp.gtin, None, self.stamp.serial).removeprefix("/01/"),
-        )
+        return template.format(**self.values, gtin=factories.gtin())
+
+
+def _files(*folders: str) -> dict[Path, tuple[int, int]]:
+    found = {}
+    for folder in folders:
+        for path in Path(folder).rglob("*"):
+            if path.is_file():
+                found[path] = _stat(path)
+    return found
+
+
+@pytest.fixture(scope="module")
+def _world_db(app):
+    """The World, built once per module on a connection whose transaction is never committed.
+
+    Each test then runs in a SAVEPOINT of that transaction, rolled back afterwards (see
+    `_isolate` below), so every test starts from the same World as if it had just been built.
+    Files the World wrote (the photo's variants, the stamp PDF) are put back if a test deleted or
+    rewrote them (deleting a photo unlinks its files at once).
+    """
+    folders = (app.config["UPLOAD_FOLDER"], app.config["STAMP_FOLDER"])
+    vars(limiter).update(app.limiter_state)
+    cards.clear_caches()
+    with app.app_context():
+        connection = db.engine.connect()
+        transaction = connection.begin()
+        original = db.session
+        db.session = _session_on(connection)
+        try:
+            before = _files(*folders)
+            with app.test_request_context():
+                world = World()
+            db.session.remove()
+            written = {
+                path: (stat, path.read_bytes())
+                for path, stat in _files(*folders).items()
+                if before.get(path) != stat
+            }
+            yield connection, world, written
+        finally:
+            db.session.remove()
+            db.session = original
+            transaction.rollback()
+            connection.close()
+
+
+def _session_on(connection):
+    return db._make_scoped_session(
+        {
+            "class_": ConnectionBoundSession,
+            "bind": connection,
+            "join_transaction_mode": "create_savepoint",
+        }
+    )
+
+
+@pytest.fixture(autouse=True)
+def _isolate(app, _world_db):
+    """This module's per-test isolation (it overrides the conftest's): a SAVEPOINT of the
+    module's transaction, rolled back after the test, and the World's files restored."""
+    connection, _world, written = _world_db
+    vars(limiter).update(app.limiter_state)
+    cards.clear_caches()
+    with app.app_context(), restored(connection, written):
+        yield
+
+
+@contextmanager
+def restored(connection, written: dict):
+    """Run the block on a session in a SAVEPOINT of `connection`; afterwards roll it back and
+    write again those of the `written` files that were deleted or changed."""
+    savepoint = connection.begin_nested()
+    original = db.session
+    db.session = _session_on(connection)
+    try:
+        yield
+    finally:
+        db.session.remove()
+        db.session = original
+        savepoint.rollback()
+        for path, (stat, data) in written.items():
+            if not path.is_file() or _stat(path) != stat:
+                path.parent.mkdir(parents=True, exist_ok=True)
+                path.write_bytes(data)
+                os.utime(path, ns=(stat[1], stat[1]))
+
+
+def _stat(path: Path) -> tuple[int, int]:
+    stat = path.stat()
+    return stat.st_size, stat.st_mtime_ns
 
 
 @pytest.fixture
-def world(app_ctx):
-    return World()
+def world(app_ctx, _world_db):
+    return _world_db[1]
 
 
 # (method, URL, {role: status}); "*" is every role not named. Pages answer anonymous users
@@ -310,7 +421,8 @@ APIS = [
     (
         "PUT",
         "/api/v1/products/{product}/portal",
-        {"portal_state": "submitted"},
+        # (not "submitted": that needs the portal's ten items, and answers 409 without them)
+        {"portal_state": "rejected"},
         {"anon": 401, "owner": 403, "other": 404, "officer": 403, "*": 200},
     ),
     ("GET", "/api/v1/sites/", None, API_LIST),
@@ -443,8 +555,10 @@ def test_every_route_is_in_the_permission_table(app):
 
 
 def _template(url: str) -> str:
-    """A route's shape: `/sites/{site}/edit` and `/sites/<int:site_id>/edit` → `/sites/{}/edit`."""
-    return re.sub(r"\{[^}]*\}|<[^>]*>", "{}", url)
+    """A route's shape: `/sites/{site}/edit` and `/sites/<int:site_id>/edit` → `/sites/{}/edit`.
+
+    A row's query string (`/x?format=csv`) names the same route."""
+    return re.sub(r"\{[^}]*\}|<[^>]*>", "{}", url.split("?", 1)[0])
 
 
 def test_api_ignores_session_cookies(client, world):
@@ -455,14 +569,14 @@ def test_api_ignores_session_cookies(client, world):
 
 def test_revoked_and_unknown_tokens_are_refused(client, world):
     from core.accounts import services
-    from core.accounts.models import ApiToken
+    from core.accounts.models import ApiToken, User
 
     headers = {"Authorization": f"Bearer {world.tokens['owner']}"}
     assert client.get("/api/v1/products/", headers=headers).status_code == 200
     token = db.session.scalars(
-        db.select(ApiToken).where(ApiToken.user_id == world.a_user.id).order_by(ApiToken.id.desc())
+        db.select(ApiToken).where(ApiToken.user_id == world.a_user_id).order_by(ApiToken.id.desc())
     ).first()
-    services.revoke_token(token, world.a_user)
+    services.revoke_token(token, db.session.get(User, world.a_user_id))
     db.session.commit()
     response = client.get("/api/v1/products/", headers=headers)
     assert response.status_code == 401
@@ -472,3 +586,26 @@ def test_revoked_and_unknown_tokens_are_refused(client, world):
         == 401
     )
     assert response.headers["WWW-Authenticate"].startswith("Bearer")
+
+
+def test_each_test_starts_from_the_world_as_built(app, client, world, _world_db):
+    """The World is built once per module: what a test deletes (rows, and the photo's files,
+    which go at once) is back for the next one."""
+    from traceability.registry.models import Product, ProductImage
+
+    connection, _world, written = _world_db
+    photo = next(path for path in written if path.name == world.values["image_name"])
+    assert any(path.suffix == ".pdf" for path in written)  # the stamp order's PDF
+    headers = {"Authorization": f"Bearer {world.tokens['owner']}"}
+    product_url = world.fill("/api/v1/products/{product}")
+    with restored(connection, written):
+        assert client.delete(product_url, headers=headers).status_code == 204
+        assert db.session.get(Product, world.values["product"]) is None
+        assert not photo.exists()
+    assert db.session.get(Product, world.values["product"]) is not None
+    assert db.session.get(ProductImage, world.values["image"]) is not None
+    assert photo.read_bytes() == written[photo][1]
+    assert client.get(product_url, headers=headers).status_code == 200
+    media = client.get(world.fill("/media/products/{image_name}"))
+    media.close()
+    assert media.status_code == 200
