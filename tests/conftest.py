@@ -132,6 +132,13 @@ def make_test_app(url: str, tmp_dir: Path, **overrides):
         # A cheaper hash keeps the suite fast; production uses scrypt (tested in test_accounts).
         "PASSWORD_HASH_METHOD": "pbkdf2:sha256:1000",
     }
+    if overrides.get("JOB_QUEUE") == "thread":
+        # The in-process runners' periodic threads (stamp sweeper, log checkpoints) run their
+        # first round at once, then sleep past the test session: woken in a later test they
+        # would share that test's isolated session (db.session is swapped process-wide) and
+        # break its savepoints, as CI saw on PostgreSQL.
+        config["LEDGER_CHECKPOINT_SECONDS"] = 24 * 3600
+        config["STAMP_SWEEP_SECONDS"] = 24 * 3600
     config.update(overrides)
     return create_app(config)
 

@@ -150,9 +150,6 @@ def test_ten_thousand_rows_import_in_the_background_with_progress(fresh_database
         tmp_path,
         JOB_QUEUE="thread",
         SHOP_IMPORT_FOLDER=str(tmp_path / "i"),
-        # The stamp runner this app starts sweeps once, then sleeps past the test session: its
-        # thread must not wake in a later test, whose isolated session it would then share.
-        STAMP_SWEEP_SECONDS=24 * 3600,
     )
     app.test_client_class = Client
     with app.app_context():

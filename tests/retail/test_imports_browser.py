@@ -34,9 +34,6 @@ def server(fresh_database, tmp_path):
         RATELIMIT_ENABLED=False,
         JOB_QUEUE="thread",
         SHOP_IMPORT_FOLDER=str(tmp_path / "imports"),
-        # The stamp runner this app starts must not wake in a later test (see the 10,000-row
-        # test in test_imports_background.py).
-        STAMP_SWEEP_SECONDS=24 * 3600,
     )
     with app.app_context():
         upgrade()

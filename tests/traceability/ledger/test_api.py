@@ -99,7 +99,9 @@ def test_no_checkpoint_yet_is_404_saying_so(client, app_ctx, app, monkeypatch):
 
 def test_a_leaf_and_its_inclusion_proof_verify_against_the_checkpoint(client, world):
     entry = db.session.scalars(
-        db.select(LedgerEntry).where(LedgerEntry.batch_id == world.batch.id)
+        db.select(LedgerEntry)
+        .where(LedgerEntry.batch_id == world.batch.id)
+        .order_by(LedgerEntry.id)
     ).first()
     body = get_json(client, f"/api/log/leaves/{entry.leaf_index}")
     size = checkpoints.latest().size
@@ -139,16 +141,18 @@ def test_entry_json_carries_the_event_whose_hash_the_record_holds(client, world)
     from traceability.events import hashing
 
     entry = db.session.scalars(
-        db.select(LedgerEntry).where(
-            LedgerEntry.batch_id == world.batch.id, LedgerEntry.event_pk.is_not(None)
-        )
+        db.select(LedgerEntry)
+        .where(LedgerEntry.batch_id == world.batch.id, LedgerEntry.event_pk.is_not(None))
+        .order_by(LedgerEntry.id)
     ).first()
     body = get_json(client, f"/api/log/entries/{entry.leaf_hash.upper()}")
     assert body["leaf_hash"] == entry.leaf_hash and body["type"] == "trace_event"
     record = json.loads(body["record"])
     assert hashing.event_hash(body["event"], body["context"]) == record["content_hash"]
     product = db.session.scalars(
-        db.select(LedgerEntry).where(LedgerEntry.product_id == world.product.id)
+        db.select(LedgerEntry)
+        .where(LedgerEntry.product_id == world.product.id)
+        .order_by(LedgerEntry.id)
     ).first()
     body = get_json(client, f"/api/log/entries/{product.leaf_hash}")
     assert records.content_hash(body["content"]) == json.loads(body["record"])["content_hash"]

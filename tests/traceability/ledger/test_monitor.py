@@ -120,7 +120,9 @@ def test_a_checkpoint_signed_by_another_key_is_caught(log):
 
 def test_a_trace_event_whose_stored_hash_no_longer_matches_its_leaf_is_caught(log):
     pk = db.session.scalars(
-        select(LedgerEntry.event_pk).where(LedgerEntry.kind == LedgerKind.TRACE_EVENT)
+        select(LedgerEntry.event_pk)
+        .where(LedgerEntry.kind == LedgerKind.TRACE_EVENT)
+        .order_by(LedgerEntry.id)
     ).first()
     db.session.execute(
         text("UPDATE trace_events SET event_hash = :h WHERE id = :id"),
@@ -142,7 +144,7 @@ def test_an_altered_event_document_is_caught(log):
 
 def test_altered_product_content_is_caught(log):
     entry = db.session.scalars(
-        select(LedgerEntry).where(LedgerEntry.kind == LedgerKind.PRODUCT)
+        select(LedgerEntry).where(LedgerEntry.kind == LedgerKind.PRODUCT).order_by(LedgerEntry.id)
     ).first()
     entry.content = {**entry.content, "name": "Something else"}
     db.session.flush()

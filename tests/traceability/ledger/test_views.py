@@ -146,7 +146,9 @@ def test_batch_page_lists_records_with_their_place_in_the_log(client, world):
     assert "Harvest" in html and "Stamp order" in html and "Product's public data" in html
     assert f"/api/log/batches/{world.batch.id}/bundle" in html
     entry = db.session.scalars(
-        db.select(LedgerEntry).where(LedgerEntry.batch_id == world.batch.id)
+        db.select(LedgerEntry)
+        .where(LedgerEntry.batch_id == world.batch.id)
+        .order_by(LedgerEntry.id)
     ).first()
     assert entry.leaf_hash in html  # the full hash, behind the short one
     assert f"/api/log/leaves/{entry.leaf_index}?tree_size={size}" in html
@@ -162,7 +164,7 @@ def test_product_page_lists_the_products_and_its_batches_records(client, world):
 def test_entry_page_shows_the_record_and_its_content(client, world):
     signed(world)
     entry = db.session.scalars(
-        db.select(LedgerEntry).where(LedgerEntry.event_pk.is_not(None))
+        db.select(LedgerEntry).where(LedgerEntry.event_pk.is_not(None)).order_by(LedgerEntry.id)
     ).first()
     html = page(client, f"/log/entries/{entry.leaf_hash}", **EN)
     assert "Harvest" in html
