@@ -16,13 +16,16 @@ import unicodedata
 from pathlib import Path
 from xml.etree import ElementTree
 
+import pypdf
 import pytest
 import qrcode
 import qrcode.util
 import zxingcpp
+from fontTools.ttLib import TTFont
 from PIL import Image
 
 from traceability.stamps.render import (
+    FONT_PATH,
     QUIET_ZONE,
     Label,
     Layout,
@@ -262,6 +265,44 @@ def test_long_caption_is_cut_with_an_ellipsis(tmp_path):
     text = pdf_text(pdf, tmp_path)
     assert re.search(r"Cà phê Định Quán[^\n]*…", text)
     assert "xuất khẩu" not in text
+
+
+def embedded_font(pdf: bytes) -> TTFont:
+    """The font program embedded in a stamp PDF (its FontFile2), opened again by fontTools."""
+    font = pypdf.PdfReader(io.BytesIO(pdf)).pages[0]["/Resources"]["/Font"]["/F1"]
+    descriptor = font["/DescendantFonts"][0].get_object()["/FontDescriptor"]
+    return TTFont(io.BytesIO(descriptor["/FontFile2"].get_data()))
+
+
+def test_embedded_font_holds_only_the_glyphs_drawn_under_their_own_ids():
+    text = "ABC123 Cà phê Định Quán"
+    label = Label("https://example.test/1", "ABC123", "Cà phê Định Quán")
+    embedded = embedded_font(render([label], Layout(kind="roll")))
+    full = TTFont(FONT_PATH)
+    glyf = full["glyf"]
+    drawn = {full.getBestCmap()[ord(c)] for c in set(text) - {" "}}
+    expected, pending = set(), list(drawn)
+    while pending:  # Vietnamese letters are composites: a base letter and its marks
+        name = pending.pop()
+        if name not in expected:
+            expected.add(name)
+            pending += glyf[name].getComponentNames(glyf)
+    expected_ids = {full.getGlyphID(name) for name in expected}
+
+    order = embedded.getGlyphOrder()
+    outlined = {gid for gid, name in enumerate(order) if embedded["glyf"][name].numberOfContours}
+    assert outlined == expected_ids  # nothing else of the font's 6,000 glyphs
+    for name in ("A", "one", "Q"):  # glyph ids unchanged: the content streams use the originals
+        gid = full.getGlyphID(name)
+        ours, theirs = embedded["glyf"][order[gid]], glyf[name]
+        assert ours.getCoordinates(embedded["glyf"])[0] == theirs.getCoordinates(glyf)[0]
+        assert embedded["hmtx"][order[gid]] == full["hmtx"][name]
+
+
+def test_the_same_labels_give_the_same_bytes():
+    labels = make_labels(60)
+    first = render(labels, Layout(), title="Đơn tem 42", header="Đơn tem #42")
+    assert render(labels, Layout(), title="Đơn tem 42", header="Đơn tem #42") == first
 
 
 def test_wrap_text_keeps_within_width_and_lines():
