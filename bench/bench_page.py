@@ -1,18 +1,24 @@
-"""Benchmark: the consumer's stamp page under HTTP load, beside a bare Flask app (issue 3).
+"""Benchmark: the consumer's stamp page under HTTP load, beside a same-work floor and a bare
+Flask app (issues 3 and 13).
 
-Goals at 32 connections: at least 60 % of the bare app's throughput, and p99 ≤ 50 ms.
+Goals at 32 connections (issue 13): at least 70 % of the same-work floor's throughput (psycopg
+running the page's own statements, bench/floor_app.py), and p99 ≤ 50 ms. The ratio to the bare
+app (no database at all, bench/bare_app.py) is reported beside it.
 
 What one run does:
 1. creates a PostgreSQL database (bench_page_<pid>), runs the migrations, loads the wards, and
    issues BENCH_STAMPS stamps (orders of up to 100,000) for a verified producer's published product;
 2. for each connection count (8, 32, 64) serves, one at a time and with the same gunicorn
-   settings, first the real app (`wsgi:app`, APP_ENV=production) and then the bare app
-   (bench/bare_app.py, a Jinja page of the same byte size, no database), each on its own port;
+   settings, the real app (`wsgi:app`, APP_ENV=production), the floor (bench/floor_app.py:
+   Flask + psycopg running the page's UPDATE … RETURNING, INSERT and COMMIT, a Jinja page of the
+   same byte size) and the bare app (bench/bare_app.py, the same page, no database), each on its
+   own port; the app and the floor scan disjoint halves of the stamps, so both mostly make first
+   scans;
    each gets a sequential warm-up (which also checks the answers and measures the page size)
    and a short wrk warm-up, then a wrk run of BENCH_DURATION seconds with bench/stamp_page.lua,
    which rotates over the stamps with a phone browser's headers;
 3. checks that wrk saw no errors and no non-2xx answer, that every request gunicorn logged was a
-   200, and (real app) that the scans recorded in the database equal the 200s gunicorn logged:
+   200, and (real app and floor) that the scans recorded in the database equal the 200s logged:
    every answer was a counted page view, nothing failed silently; it also records the CPU time
    gunicorn, PostgreSQL, wrk and every other process used during the run, and measures again
    (BENCH_ATTEMPTS) a run in which other processes took more than BENCH_MAX_OTHER of the CPUs;
@@ -20,7 +26,7 @@ What one run does:
 
 Run: `.venv/bin/python bench/bench_page.py` (or `make bench`). Settings via the environment:
 BENCH_DATABASE_URL (admin connection), BENCH_DURATION (s, 15), BENCH_WARMUP (s, 4),
-BENCH_CONNECTIONS ("8,32,64"), BENCH_ROUNDS (1; medians when more), BENCH_STAMPS (50000 × rounds),
+BENCH_CONNECTIONS ("8,32,64"), BENCH_ROUNDS (1; medians when more), BENCH_STAMPS (150000 × rounds),
 BENCH_WORKER_CLASS (sync), BENCH_WORKERS (2 × cores + 1), BENCH_THREADS (1),
 BENCH_RATELIMIT_STORAGE (redis://127.0.0.1:6379/0 when reachable, else memory://),
 BENCH_QUIET_BUSY / BENCH_QUIET_WAIT / BENCH_MAX_OTHER / BENCH_ATTEMPTS (see Settings).
@@ -49,8 +55,11 @@ import sqlalchemy as sa
 BENCH_DIR = Path(__file__).resolve().parent
 LUA_SCRIPT = BENCH_DIR / "stamp_page.lua"
 BIN = Path(sys.executable).parent
-GOAL_RATIO = 0.60
+GOAL_RATIO = 0.70  # of the same-work floor's throughput
 GOAL_P99_MS = 50.0
+TARGETS = ("app", "floor", "bare")  # alternated in this order, per connection count and round
+# The app and the floor both write scans: each scans its own half of the stamps.
+WRITERS = ("app", "floor")
 GOAL_CONNECTIONS = 32
 BROWSER_HEADERS = {
     "Accept": "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8",
@@ -74,7 +83,7 @@ class Settings:
     rounds: int = int(os.environ.get("BENCH_ROUNDS", "1"))
     # Enough stamps that most scans of a run are first scans, as in real use; the verdicts of
     # the scans each run recorded are in the results (a repeat scan costs one more query).
-    stamps: int = int(os.environ.get("BENCH_STAMPS", str(50_000 * rounds)))
+    stamps: int = int(os.environ.get("BENCH_STAMPS", str(150_000 * rounds)))
     wrk_threads: int = int(os.environ.get("BENCH_WRK_THREADS", "2"))
     # As deployed (docs/operations.md): sync workers, 2 × cores + 1 of them, so the cores stay
     # busy while some workers wait on PostgreSQL. Threads in one process (gthread) measured
@@ -190,14 +199,19 @@ def ratelimit_storage() -> str:
 
 
 class Server:
-    """One gunicorn master serving the real or the bare app, with an access log to count 200s."""
+    """One gunicorn master serving the real app, the floor or the bare app, with an access log to
+    count 200s."""
 
     def __init__(self, target: str, settings: Settings, workdir: Path, env: dict[str, str]):
         self.target = target
         self.port = free_port()
         self.access_log = workdir / f"{target}-{self.port}-access.log"
         self.error_log = workdir / f"{target}-{self.port}-error.log"
-        spec = ["wsgi:app"] if target == "app" else ["--pythonpath", str(BENCH_DIR), "bare_app:app"]
+        spec = (
+            ["wsgi:app"]
+            if target == "app"
+            else ["--pythonpath", str(BENCH_DIR), f"{target}_app:app"]
+        )
         command = [
             str(BIN / "gunicorn"),
             "--bind",
@@ -285,6 +299,12 @@ def server_env(target: str, url: str, settings: Settings, page_bytes: int, sampl
         )
     else:
         env.update(BARE_PAGE_BYTES=str(page_bytes), BARE_SAMPLE_PATH=sample)
+    if target == "floor":
+        psycopg_url = sa.make_url(url).set(drivername="postgresql")
+        env.update(
+            FLOOR_DATABASE_URL=psycopg_url.render_as_string(hide_password=False),
+            SECRET_KEY=benchlib.SECRET_KEY,
+        )
     return env
 
 
@@ -412,30 +432,44 @@ def run_wrk(base: str, paths_file: Path, connections: int, seconds: int, start: 
 
 @dataclass
 class Context:
-    """What every measurement needs: the paths, where to start in them, the scan counter."""
+    """What every measurement needs: each target's paths, where it is in them, the scan counter.
+
+    The app and the floor write scans, each over its own half of the stamps (continuing where its
+    previous run stopped), so that both mostly make first scans; the bare app reads the app's.
+    """
 
     url: str
-    paths: list[str]
-    paths_file: Path
+    paths: dict[str, list[str]]
+    paths_files: dict[str, Path]
     workdir: Path
     settings: Settings
     scans: ScanCounter
-    position: int = 0
+    positions: dict[str, int] = field(default_factory=dict)
     page_bytes: int = 0
     page_sizes: list[int] = field(default_factory=list)
 
+    def _list(self, target: str) -> str:
+        return target if target in WRITERS else "app"
+
+    def paths_of(self, target: str) -> list[str]:
+        return self.paths[self._list(target)]
+
+    def paths_file(self, target: str) -> Path:
+        return self.paths_files[self._list(target)]
+
     def start(self, target: str) -> int:
-        """Where a run begins in the paths: the real app continues over unscanned stamps."""
-        return self.position if target == "app" else 0
+        """Where a run begins in the target's paths: writers continue over unscanned stamps."""
+        return self.positions.get(target, 0) if target in WRITERS else 0
 
     def advance(self, target: str, used: int) -> None:
-        if target == "app":
-            self.position = (self.position + used) % len(self.paths)
+        if target in WRITERS:
+            count = len(self.paths_of(target))
+            self.positions[target] = (self.positions.get(target, 0) + used) % count
 
     def take(self, target: str, count: int) -> list[str]:
-        first = self.start(target)
+        first, paths = self.start(target), self.paths_of(target)
         self.advance(target, count)
-        return [self.paths[(first + i) % len(self.paths)] for i in range(count)]
+        return [paths[(first + i) % len(paths)] for i in range(count)]
 
 
 def measure(ctx: Context, target: str, connections: int, round_no: int) -> dict:
@@ -444,7 +478,7 @@ def measure(ctx: Context, target: str, connections: int, round_no: int) -> dict:
     A run during which other processes used more than BENCH_MAX_OTHER of the CPUs is repeated
     (up to BENCH_ATTEMPTS times in all): its figures would measure someone else's work.
     """
-    env = server_env(target, ctx.url, ctx.settings, ctx.page_bytes, ctx.paths[0])
+    env = server_env(target, ctx.url, ctx.settings, ctx.page_bytes, ctx.paths_of(target)[0])
     server = Server(target, ctx.settings, ctx.workdir, env)
     try:
         sizes = warm_up(ctx, server, target, connections)
@@ -463,7 +497,7 @@ def measure(ctx: Context, target: str, connections: int, round_no: int) -> dict:
             )
     finally:
         server.stop()
-    result["page_bytes"] = sizes[0] if target == "bare" else int(statistics.median(sizes))
+    result["page_bytes"] = sizes[0] if target != "app" else int(statistics.median(sizes))
     result["checks"] = check(result, connections)
     return result
 
@@ -476,7 +510,7 @@ def warm_up(ctx: Context, server: Server, target: str, connections: int) -> list
         ctx.page_bytes = ctx.page_bytes or int(statistics.median(sizes))
     warm, _ = run_wrk(
         server.base,
-        ctx.paths_file,
+        ctx.paths_file(target),
         connections,
         ctx.settings.warmup_s,
         ctx.start(target),
@@ -489,14 +523,14 @@ def warm_up(ctx: Context, server: Server, target: str, connections: int) -> list
 def one_run(ctx: Context, server: Server, target: str, connections: int) -> dict:
     """One measured wrk run, with what gunicorn logged, the scans recorded and CPU by group."""
     before_log = server.settle()
-    scans_from = ctx.scans.last_id() if target == "app" else 0
+    scans_from = ctx.scans.last_id() if target in WRITERS else 0
     busy = wait_for_quiet(ctx.settings)
     steal_before = Steal()
     cpu_before = cpu_by_group(server.process.pid)
     wrk_before = resource.getrusage(resource.RUSAGE_CHILDREN)
     stats, text = run_wrk(
         server.base,
-        ctx.paths_file,
+        ctx.paths_file(target),
         connections,
         ctx.settings.duration_s,
         ctx.start(target),
@@ -521,7 +555,7 @@ def one_run(ctx: Context, server: Server, target: str, connections: int) -> dict
         group: round(cpu_during[group] / max(1, stats["requests"]) * 1000, 3) for group in groups
     }
     result["cpu_share"] = {group: round(cpu_during[group] / capacity, 3) for group in groups}
-    if target == "app":
+    if target in WRITERS:
         result["scans_recorded"], result["verdicts"] = ctx.scans.since(scans_from)
     result["wrk_output"] = [line for line in text.splitlines() if not line.startswith("BENCH_")]
     return result
@@ -568,14 +602,14 @@ def check(result: dict, connections: int) -> dict:
 def aggregate(runs: list[dict], settings: Settings) -> dict:
     """Per connection count: throughput, latencies and CPU per request (medians over rounds).
 
-    The ratio is the median of each round's app/bare ratio: the two runs of a round follow each
-    other, so a machine that is faster or slower for a while moves both alike.
+    Each ratio is the median of each round's app/floor (or app/bare) ratio: the runs of a round
+    follow each other, so a machine that is faster or slower for a while moves them alike.
     """
     table = {}
     for connections in settings.connections:
         row: dict = {}
         by_target = {}
-        for target in ("app", "bare"):
+        for target in TARGETS:
             mine = [r for r in runs if r["target"] == target and r["connections"] == connections]
             by_target[target] = {r["round"]: r for r in mine}
             row[f"{target}_rps"] = _median(r["rps"] for r in mine)
@@ -586,13 +620,14 @@ def aggregate(runs: list[dict], settings: Settings) -> dict:
                 group: _median(r["cpu_ms_per_request"][group] for r in mine)
                 for group in ("gunicorn", "postgres", "redis", "wrk")
             }
-        paired = [
-            app["rps"] / by_target["bare"][round_no]["rps"]
-            for round_no, app in by_target["app"].items()
-            if round_no in by_target["bare"]
-        ]
-        row["ratio"] = round(statistics.median(paired), 3)
-        row["ratio_by_round"] = [round(r, 3) for r in paired]
+        for baseline in ("floor", "bare"):
+            paired = [
+                app["rps"] / by_target[baseline][round_no]["rps"]
+                for round_no, app in by_target["app"].items()
+                if round_no in by_target[baseline]
+            ]
+            row[f"ratio_{baseline}"] = round(statistics.median(paired), 3)
+            row[f"ratio_{baseline}_by_round"] = [round(r, 3) for r in paired]
         table[str(connections)] = row
     return table
 
@@ -608,9 +643,10 @@ def goals(table: dict) -> dict:
     return {
         "connections": GOAL_CONNECTIONS,
         "throughput_ratio": {
+            "baseline": "floor",
             "goal_min": GOAL_RATIO,
-            "measured": row["ratio"],
-            "met": row["ratio"] >= GOAL_RATIO,
+            "measured": row["ratio_floor"],
+            "met": row["ratio_floor"] >= GOAL_RATIO,
         },
         "p99_ms": {
             "goal_max": GOAL_P99_MS,
@@ -629,13 +665,17 @@ def run() -> dict:
     with benchlib.scratch_database("page") as url, tempfile.TemporaryDirectory() as tmp:
         print(f"seeding {settings.stamps:,} stamps …", flush=True)
         paths = seed_database(url, settings.stamps)
-        paths_file = Path(tmp) / "paths.txt"
-        paths_file.write_text("\n".join(paths) + "\n")
-        ctx = Context(url, paths, paths_file, Path(tmp), settings, ScanCounter(url))
+        half = len(paths) // 2
+        lists = {"app": paths[:half], "floor": paths[half:]}
+        files = {}
+        for target, mine in lists.items():
+            files[target] = Path(tmp) / f"paths-{target}.txt"
+            files[target].write_text("\n".join(mine) + "\n")
+        ctx = Context(url, lists, files, Path(tmp), settings, ScanCounter(url))
         try:
             for round_no in range(1, settings.rounds + 1):
                 for connections in settings.connections:
-                    for target in ("app", "bare"):  # alternated, so drift hits both alike
+                    for target in TARGETS:  # alternated, so drift hits them alike
                         result = measure(ctx, target, connections, round_no)
                         runs.append(result)
                         print(progress(result), flush=True)
@@ -672,22 +712,26 @@ def progress(result: dict) -> str:
 
 
 def print_table(result: dict) -> None:
-    print(f"\nStamp page vs bare Flask (page {result['page_bytes']['app_median']} bytes)")
     print(
-        f"{'conns':>5} {'app req/s':>10} {'bare req/s':>11} {'ratio':>6} "
-        f"{'app p50':>8} {'app p99':>8} {'bare p50':>9} {'bare p99':>9}  (ms)"
+        f"\nStamp page vs the same-work floor and bare Flask "
+        f"(page {result['page_bytes']['app_median']} bytes)"
+    )
+    print(
+        f"{'conns':>5} {'app req/s':>10} {'floor':>7} {'bare':>7} {'app/floor':>9} "
+        f"{'app/bare':>8} {'app p50':>8} {'app p99':>8} {'floor p99':>9} {'bare p99':>8}  (ms)"
     )
     for connections, row in result["summary"].items():
         print(
-            f"{connections:>5} {row['app_rps']:>10.1f} {row['bare_rps']:>11.1f} "
-            f"{row['ratio']:>6.2f} {row['app_p50_ms']:>8.2f} {row['app_p99_ms']:>8.2f} "
-            f"{row['bare_p50_ms']:>9.2f} {row['bare_p99_ms']:>9.2f}"
+            f"{connections:>5} {row['app_rps']:>10.1f} {row['floor_rps']:>7.0f} "
+            f"{row['bare_rps']:>7.0f} {row['ratio_floor']:>9.2f} {row['ratio_bare']:>8.3f} "
+            f"{row['app_p50_ms']:>8.2f} {row['app_p99_ms']:>8.2f} {row['floor_p99_ms']:>9.2f} "
+            f"{row['bare_p99_ms']:>8.2f}"
         )
     goal = result["goals"]
     if goal:
         ratio, p99 = goal["throughput_ratio"], goal["p99_ms"]
         print(
-            f"goals at {goal['connections']} connections: ratio {ratio['measured']:.2f} "
+            f"goals at {goal['connections']} connections: app/floor {ratio['measured']:.2f} "
             f"(≥ {ratio['goal_min']:.2f}: {'met' if ratio['met'] else 'MISSED'}), "
             f"p99 {p99['measured']:.1f} ms (≤ {p99['goal_max']:.0f}: "
             f"{'met' if p99['met'] else 'MISSED'})"

@@ -72,9 +72,10 @@ def summarise_page(result: dict) -> list[str]:
     lines = []
     for connections, row in result["summary"].items():
         lines.append(
-            f"  {connections:>3} connections: app {row['app_rps']:.0f} req/s vs bare "
-            f"{row['bare_rps']:.0f} ({row['ratio']:.0%}); app p50 {row['app_p50_ms']:.1f} ms, "
-            f"p99 {row['app_p99_ms']:.1f} ms"
+            f"  {connections:>3} connections: app {row['app_rps']:.0f} req/s, floor "
+            f"{row['floor_rps']:.0f}, bare {row['bare_rps']:.0f}: app/floor "
+            f"{row['ratio_floor']:.2f}, app/bare {row['ratio_bare']:.3f}; app p50 "
+            f"{row['app_p50_ms']:.1f} ms, p99 {row['app_p99_ms']:.1f} ms"
         )
     if len(result.get("code_fingerprints", [])) > 1:
         lines.append("  WARNING: the code changed during the run; re-run for clean figures")
@@ -82,8 +83,9 @@ def summarise_page(result: dict) -> list[str]:
     if goal:
         ratio, p99 = goal["throughput_ratio"], goal["p99_ms"]
         lines.append(
-            f"  goal ratio ≥ {ratio['goal_min']:.0%}: {verdict(ratio['met'])}; "
-            f"goal p99 ≤ {p99['goal_max']:.0f} ms: {verdict(p99['met'])}"
+            f"  goal app/floor ≥ {ratio['goal_min']:.2f}: {verdict(ratio['met'])} "
+            f"({ratio['measured']:.2f}); goal p99 ≤ {p99['goal_max']:.0f} ms: "
+            f"{verdict(p99['met'])} ({p99['measured']:.1f} ms)"
         )
     return lines
 
