@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import Flask, jsonify, render_template, request
+from flask import Flask, Response, jsonify, render_template, request
 from flask_babel import gettext as _
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
@@ -110,6 +110,14 @@ def _page_message(status: int) -> str:
     }.get(status, _("Something went wrong."))
 
 
+def _retry_after(response: Response, exc: HTTPException) -> Response:
+    """A refusal that says when to come back (429 from core.ratelimit, 503) keeps saying it."""
+    retry_after = getattr(exc, "retry_after", None)
+    if retry_after is not None:
+        response.headers["Retry-After"] = str(retry_after)
+    return response
+
+
 def register_error_handlers(app: Flask) -> None:
     """Answer every error in the API's JSON shape or as a page in the user's language."""
 
@@ -137,11 +145,12 @@ def register_error_handlers(app: Flask) -> None:
             # flask-smorest's abort() keeps headers (WWW-Authenticate…) in exc.data.
             for name, value in (data.get("headers") or {}).items():
                 response.headers[name] = value
-            return response
+            return _retry_after(response, exc)
         message = _page_message(exc.code)
         if isinstance(exc, CSRFError):
             message = _("This form has expired. Go back, reload the page and submit it again.")
-        return render_template("errors/error.html", status=exc.code, message=message), exc.code
+        page = render_template("errors/error.html", status=exc.code, message=message)
+        return _retry_after(Response(page, status=exc.code, mimetype="text/html"), exc)
 
     @app.errorhandler(500)
     def handle_server_error(exc):

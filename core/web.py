@@ -16,8 +16,12 @@ from flask import (
     request,
     url_for,
 )
+from flask.sessions import SecureCookieSessionInterface
+from flask_babel import get_translations
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
+from jinja2 import pass_context
+from markupsafe import Markup
 from sqlalchemy import text
 from sqlalchemy.exc import SQLAlchemyError
 
@@ -193,8 +197,45 @@ def stream_in_app_context(make_chunks):
     return generate()
 
 
+def request_gettext() -> dict:
+    """Jinja's new-style `gettext` and `ngettext`, bound to this request's catalogue, to pass in
+    the context of a template rendered on the hot path (the stamp page): the ones Flask-Babel
+    installs look the catalogue up again on every call, a tenth of the page's CPU. They behave
+    as Jinja's (translate, mark safe under autoescape, then `%` with escaped variables)."""
+    translations = get_translations()
+
+    @pass_context
+    def gettext(__context, __string, **variables):
+        rv = translations.ugettext(__string)
+        if __context.eval_ctx.autoescape:
+            rv = Markup(rv)  # noqa: S704 - the catalogue's text; variables are escaped by %
+        return rv % variables
+
+    @pass_context
+    def ngettext(__context, __singular, __plural, __num, **variables):
+        variables.setdefault("num", __num)
+        rv = translations.ungettext(__singular, __plural, __num)
+        if __context.eval_ctx.autoescape:
+            rv = Markup(rv)  # noqa: S704 - as above
+        return rv % variables
+
+    return {"gettext": gettext, "ngettext": ngettext}
+
+
+class CookielessSessionInterface(SecureCookieSessionInterface):
+    """Flask's signed-cookie session, without building its signer for requests that carry no
+    session cookie (consumers on the stamp page): the same empty session, 2 % less of the page."""
+
+    def open_session(self, app: Flask, request):
+        if app.config["SESSION_COOKIE_NAME"] not in request.cookies:
+            return self.session_class() if app.secret_key else None
+        return super().open_session(app, request)
+
+
 def init_app(app: Flask) -> None:
     from flask_babel import get_locale
+
+    app.session_interface = CookielessSessionInterface()
 
     login_manager.login_view = "auth.login"
     login_manager.login_message = _l("Please log in to continue.")

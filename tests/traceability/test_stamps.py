@@ -247,7 +247,9 @@ def test_void_a_range_and_one_stamp_with_a_reason(world):
     assert "reason" in no_reason.value.errors
     with pytest.raises(ValidationFailed):
         orders.void_stamps(order, world.owner, "x", 9, 11)
-    entries = db.session.scalars(select(AuditEntry).where(AuditEntry.action == "stamps.void")).all()
+    entries = db.session.scalars(
+        select(AuditEntry).where(AuditEntry.action == "stamps.void").order_by(AuditEntry.id)
+    ).all()
     assert [(e.detail["first"], e.detail["last"], e.detail["count"]) for e in entries][:2] == [
         (3, 5, 3),
         (1, 1, 1),

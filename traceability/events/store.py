@@ -24,6 +24,7 @@ from traceability.events import hashing, identifiers, vocabulary
 from traceability.events.models import Capture, EventIdentifier, TraceEvent
 from traceability.ledger import hooks as ledger_hooks
 from traceability.registry.models import Batch, Product
+from traceability.stamps import cards
 from traceability.stamps.models import Stamp
 
 # EPCIS 2.0 lists of instance identifiers (role, field) and of quantities (role, field).
@@ -240,9 +241,9 @@ def store_events(
     # The origin log: one leaf per new event, in this transaction (traceability/ledger).
     ledger_hooks.record_events(new_events, now)
     if batches:
-        # The cards' version follows committed changes the session saw; these rows were written
-        # without the unit of work (traceability.stamps.cards reads this flag after commit).
-        db.session.info["cards_changed"] = True
+        # These rows were written without the unit of work, which would have bumped the cards'
+        # version (traceability.stamps.cards): bump it here, in the same transaction.
+        cards.note_change()
     refresh_batches(batches)
     return results
 

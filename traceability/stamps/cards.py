@@ -1,30 +1,37 @@
 """What consumers see of a product and its batch: plain-value cards, cached per process.
 
-The stamp page is the hot path and products change rarely, so their cards are cached; stamps,
-scans and verdicts never are. Each page first reads the cards' version (`cards_version`: one
-Redis GET, or one indexed query); a committed change to what a card shows bumps it, which
-empties every process's cache. `RESOLVER_CACHE_SECONDS` is only a backstop.
+The stamp page is the hot path and products change rarely, so their cards are cached (and, by
+the resolver, the product section rendered from them); stamps, scans and verdicts never are.
+
+Freshness: `card_version` holds one counter, bumped inside every transaction that changes what a
+card shows (a product, image, producer, batch, site or ward; a trace event or log record of one of
+our batches; a log checkpoint or monitor check), so it moves exactly when such a change commits.
+Each process caches the cards at the version it read. The stamp page does not read the version
+first: its UPDATE counts the scan only while the version is still the cached one (`is_current`),
+and when it is not, the page reads the version (`sync`), which empties the cache, and counts
+again. So a stale card never decides a verdict, at no extra round trip on the common path.
+`RESOLVER_CACHE_SECONDS` is only a backstop.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-import functools
 import itertools
 import time
 from dataclasses import dataclass
 from typing import Any
 
-from flask import current_app, has_app_context
-from sqlalchemy import event, func, select
+from flask import current_app
+from sqlalchemy import bindparam, event, select, update
 from sqlalchemy.orm import Session
 
-from core import audit
 from core.extensions import db
 from core.wards.models import Ward
-from traceability.events.models import EventIdentifier, TraceEvent
+from traceability.events.models import EventIdentifier
 from traceability.gs1.digital_link import uri_escape
+from traceability.ledger.models import LedgerCheck, LedgerCheckpoint, LedgerEntry
 from traceability.registry.models import Batch, PortalState, Producer, Product, ProductImage, Site
+from traceability.stamps.models import CardVersion, StampOrder
 
 
 @dataclass(frozen=True)
@@ -127,46 +134,58 @@ def cached(key: tuple, load):
 
 # --- freshness: a version of the cards, bumped by every change to what they show ------------
 
-CARDS_VERSION_KEY = "dongnai:cards-version"
-# Changes to these rows change what a consumer page shows of a product or batch.
-CARD_SOURCES = (Product, ProductImage, Producer, Batch, Site, Ward)
-# Without Redis, the version is the newest audit entry (every registry change is audited) and the
-# newest trace event (events are not audited one by one; an error declaration is a new event
-# too), read in one statement.
-_LAST_CHANGES = select(
-    func.max(audit.AuditEntry.id), select(func.max(TraceEvent.id)).scalar_subquery()
+# Changes to these rows change what a consumer page shows of a product or batch: its card, its
+# journey (trace events), or its "origin check" section (log records, checkpoints, checks).
+CARD_SOURCES = (
+    Product,
+    ProductImage,
+    Producer,
+    Batch,
+    Site,
+    Ward,
+    StampOrder,
+    LedgerEntry,
+    LedgerCheckpoint,
+    LedgerCheck,
 )
+_version = CardVersion.__table__
+_READ_VERSION = select(_version.c.n).where(_version.c.id == 1)
+_BUMP_VERSION = update(_version).where(_version.c.id == 1).values(n=_version.c.n + 1)
 
 
-@functools.lru_cache(maxsize=4)
-def _redis_for(url: str):
-    from redis import Redis
-
-    return Redis.from_url(url, socket_timeout=0.25, socket_connect_timeout=0.25)
+def is_current():
+    """A condition for the hot path's statements: the cards' version is still the cached one."""
+    return _READ_VERSION.scalar_subquery() == bindparam("b_cards_version")
 
 
-def cards_version():
-    """The current version of the cards, or None when it cannot be read (then: reload)."""
-    url = current_app.config.get("REDIS_URL")
-    if url:
-        from redis import RedisError
+def cached_version() -> int | None:
+    """The version this process's cards were loaded at, or None before the first `sync`."""
+    return _cards.version
 
-        try:
-            return ("redis", _redis_for(url).get(CARDS_VERSION_KEY))
-        except RedisError:
-            current_app.logger.warning("cards version: Redis unavailable, cards reloaded")
-            return None
-    return ("db", tuple(db.session.connection().execute(_LAST_CHANGES).one()))
+
+def cards_version() -> int | None:
+    """The current version of the cards (one indexed read), or None when there is no row."""
+    return db.session.connection().execute(_READ_VERSION).scalar()
 
 
 @event.listens_for(Session, "after_flush")
 def _note_card_changes(session: Session, flush_context) -> None:
-    if session.info.get("cards_changed"):
-        return
+    """Bump the version in the transaction that makes the change: it then moves exactly when the
+    change commits, and not at all when it rolls back. Once per flush that changed a card, not
+    once per transaction, so a change after a rolled-back savepoint still bumps it."""
     for obj in itertools.chain(session.new, session.dirty, session.deleted):
         if isinstance(obj, CARD_SOURCES) or _names_our_batch(obj):
             session.info["cards_changed"] = True
+            session.connection().execute(_BUMP_VERSION)
             return
+
+
+def note_change(session: Session | None = None) -> None:
+    """For writes made without the unit of work (bulk statements) that change what a card
+    shows: bump the version in this transaction, as a flush of such rows would."""
+    session = session or db.session()
+    session.info["cards_changed"] = True
+    session.connection().execute(_BUMP_VERSION)
 
 
 def _names_our_batch(obj) -> bool:
@@ -177,19 +196,15 @@ def _names_our_batch(obj) -> bool:
 
 
 @event.listens_for(Session, "after_commit")
-def _bump_cards_version(session: Session) -> None:
-    """After a committed change to a card's rows: empty this process's cards, tell the others."""
-    if not session.info.pop("cards_changed", False):
-        return
-    _cards.clear()
-    url = current_app.config.get("REDIS_URL") if has_app_context() else None
-    if url:
-        from redis import RedisError
+def _forget_changed_cards(session: Session) -> None:
+    """After a committed change: empty this process's cards at once (others see the version)."""
+    if session.info.pop("cards_changed", False):
+        _cards.clear()
 
-        try:
-            _redis_for(url).incr(CARDS_VERSION_KEY)
-        except RedisError:
-            current_app.logger.warning("cards version: Redis unavailable, not bumped")
+
+@event.listens_for(Session, "after_rollback")
+def _forget_the_bump(session: Session) -> None:
+    session.info.pop("cards_changed", None)
 
 
 # --- loading the cards ---------------------------------------------------------------------

@@ -235,3 +235,15 @@ class CounterfeitReport(Base):
 
     stamp: Mapped[Stamp | None] = relationship()
     handled_by: Mapped[User | None] = relationship()
+
+
+class CardVersion(Base):
+    """One row: a counter bumped inside every transaction that changes what a consumer page
+    shows of a product or batch (traceability.stamps.cards). Each web process caches the cards
+    at the version it read; the stamp page's UPDATE counts a scan only while the version is still
+    that one, so a stale card never decides a verdict (and costs no extra round trip)."""
+
+    __tablename__ = "card_version"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    n: Mapped[int] = mapped_column(BigInteger, default=0, server_default="0")

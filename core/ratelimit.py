@@ -1,0 +1,117 @@
+"""A per-client limit for the hot public pages with no storage round trip on the happy path.
+
+Flask-Limiter's decorator cost the stamp page two round trips to its storage (Redis in
+production) on every request: the hit, and a read of the window for the X-RateLimit-* headers
+it adds to every answer, a 200 page included (0.9 ms of the page's 3.2 ms of CPU,
+docs/performance.md). `HotPathLimit` keeps the limit of the same configuration key, per client
+address, in the same storage as Flask-Limiter (`limiter.storage`: memory in tests, Redis in
+production), in fixed windows aligned to the clock, and batches its increments:
+
+- each process counts a client's requests locally and adds them to the shared counter (one
+  INCRBY with its expiry, in one round trip) when it has `share` of them unsent, or when the
+  shared total it last saw plus its unsent ones would pass the limit;
+- a request is refused (429 with Retry-After) when the shared total passes the limit.
+
+So a consumer scanning a few stamps costs no round trip at all; a flood costs one per `share`
+requests per process and is refused as soon as the shared total says so. With `share` =
+limit / 16 (at least 1; 7 of the default 120 per minute), a client spread over W processes can get
+at most W × (share − 1) requests past the limit in a window; with a limit of 16 or fewer,
+every request is counted at once. The exact limit is the reverse proxy's (docs/operations.md);
+this one is the backstop that holds without it. No X-RateLimit headers: phones do not read
+them; the API keeps Flask-Limiter's.
+"""
+
+from __future__ import annotations
+
+import functools
+import math
+import threading
+import time
+
+from flask import Flask, current_app, request
+from limits import RateLimitItem, parse_many
+from werkzeug.exceptions import TooManyRequests
+
+from core.extensions import limiter
+
+SHARE_DIVISOR = 16
+
+
+@functools.lru_cache(maxsize=16)
+def _items(spec: str) -> tuple[RateLimitItem, ...]:
+    return tuple(parse_many(spec))
+
+
+class _Window:
+    """One limit's current window in this process: per client, [unsent, shared total seen]."""
+
+    def __init__(self, key: tuple):
+        self.key = key
+        self.clients: dict[str, list[int]] = {}
+
+
+class HotPathLimit:
+    """`RATELIMIT_…` limits per client address, shared by every route that calls `check()`
+    with this scope (the Digital Link URI and its page under /v/ are one client's one limit)."""
+
+    def __init__(self, config_key: str, scope: str):
+        self.config_key = config_key
+        self.scope = scope
+        self._windows: dict[str, _Window] = {}
+        self._lock = threading.Lock()
+
+    def check(self) -> None:
+        """Count this request; raise 429 (with Retry-After) when the client is over a limit."""
+        if not limiter.enabled:
+            return
+        client = request.remote_addr or "unknown"
+        now = time.time()
+        for item in _items(current_app.config[self.config_key]):
+            period = item.get_expiry()
+            window = int(now // period)
+            if self._count(item, client, window, period, now) > item.amount:
+                retry_after = (window + 1) * period - now
+                raise TooManyRequests(retry_after=max(1, math.ceil(retry_after)))
+
+    def _count(self, item: RateLimitItem, client: str, window: int, period: int, now: float):
+        """This client's requests in the window as far as this process knows (the shared total
+        it last saw plus its unsent ones), after counting this one and sending if due."""
+        storage = limiter.storage
+        share = max(1, item.amount // SHARE_DIVISOR)
+        # A new storage (another app in the same process, as in tests) starts from nothing.
+        key = (id(storage), window)
+        with self._lock:
+            current = self._windows.get(item.key_for())
+            if current is None or current.key != key:
+                current = self._windows[item.key_for()] = _Window(key)
+            counts = current.clients.setdefault(client, [0, 0])
+            counts[0] += 1
+            unsent, seen = counts
+            if unsent < share and seen + unsent <= item.amount:
+                return seen + unsent
+            counts[0] = 0
+        shared_key = f"hot/{self.scope}/{item.key_for(client)}/{window}"
+        total = storage.incr(shared_key, max(1, math.ceil((window + 1) * period - now)), unsent)
+        with self._lock:
+            counts[1] = max(counts[1], total)
+        return total
+
+
+def skip_limiter_hook(app: Flask, endpoints: frozenset[str]) -> None:
+    """Let Flask-Limiter's per-request check pass over `endpoints` (limited by a HotPathLimit).
+
+    `limiter.exempt` alone still runs the check, which resolves every limit before it finds the
+    exemption (4 % of a stamp page); this returns before it for those endpoints only.
+    """
+    hooks = app.before_request_funcs.setdefault(None, [])
+    for position, hook in enumerate(hooks):
+        if getattr(hook, "__func__", None) is type(limiter)._check_request_limit:
+
+            def check(original=hook):
+                if request.endpoint in endpoints:
+                    return None
+                return original()
+
+            hooks[position] = check
+            return
+    # Not found: the limiter is disabled (RATELIMIT_ENABLED=False registers no hook).
