@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import functools
 from urllib.parse import urlsplit
 
+from babel import Locale
 from flask import (
     Blueprint,
     Flask,
@@ -24,6 +26,8 @@ from jinja2 import pass_context
 from markupsafe import Markup
 from sqlalchemy import text
 from sqlalchemy.exc import SQLAlchemyError
+from werkzeug.datastructures import LanguageAccept
+from werkzeug.http import parse_accept_header
 
 from core import formatting
 from core.errors import error_body
@@ -41,8 +45,18 @@ CSP = (
 )
 
 
-def select_locale() -> str:
+def select_locale() -> Locale:
     """The user's saved language, else ?lang= / the lang cookie, else the browser's, else vi."""
+    return _locale(_language())
+
+
+@functools.lru_cache(maxsize=8)
+def _locale(code: str) -> Locale:
+    # Flask-Babel parses what the selector returns on every request; a Locale passes through.
+    return Locale.parse(code)
+
+
+def _language() -> str:
     languages = current_app.config["LANGUAGES"]
     if not has_request_context():  # CLI commands and background jobs
         return current_app.config["BABEL_DEFAULT_LOCALE"]
@@ -52,11 +66,15 @@ def select_locale() -> str:
     user = getattr(g, "api_user", None) or (signed_in_user() if has_login_cookie() else None)
     if user is not None and user.locale in languages:
         return user.locale
-    if request.accept_languages:
-        best = request.accept_languages.best_match(languages)
-        if best:
-            return best
-    return current_app.config["BABEL_DEFAULT_LOCALE"]
+    best = _browser_language(request.headers.get("Accept-Language", ""), tuple(languages))
+    return best or current_app.config["BABEL_DEFAULT_LOCALE"]
+
+
+@functools.lru_cache(maxsize=512)
+def _browser_language(header: str, languages: tuple[str, ...]) -> str | None:
+    """The best of our languages for an Accept-Language header (phones send a handful of
+    distinct ones, so the parse is cached)."""
+    return parse_accept_header(header, LanguageAccept).best_match(languages) if header else None
 
 
 def has_login_cookie() -> bool:

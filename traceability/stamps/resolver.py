@@ -23,6 +23,7 @@ blueprint in `consumer_views.py`.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 from dataclasses import dataclass
 from urllib.parse import quote, urlencode
 
@@ -43,6 +44,8 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from markupsafe import Markup
+from werkzeug.datastructures import MIMEAccept
+from werkzeug.http import parse_accept_header
 from werkzeug.routing import PathConverter
 
 from core import pages
@@ -222,7 +225,14 @@ def _headers(response: Response, req: Request | None) -> Response:
 
 def _quality(*types: str) -> float:
     """The client's quality for any of these exact media types (wildcards don't count)."""
-    return max((q for value, q in request.accept_mimetypes if value in types), default=0)
+    return _header_quality(request.headers.get("Accept", ""), types)
+
+
+@functools.lru_cache(maxsize=512)
+def _header_quality(header: str, types: tuple[str, ...]) -> float:
+    # Browsers send a handful of distinct Accept headers: each is parsed once per process.
+    accepted = parse_accept_header(header, MIMEAccept)
+    return max((q for value, q in accepted if value in types), default=0)
 
 
 def _wants_linkset(req: Request) -> bool:
