@@ -17,6 +17,7 @@ Run: `.venv/bin/python bench/profile_page.py`. Writes bench/results/profile_page
 
 from __future__ import annotations
 
+import contextlib
 import os
 import re
 import time
@@ -54,6 +55,7 @@ class Clock:
 
         event.listen(engine, "before_cursor_execute", self._before_sql)
         event.listen(engine, "after_cursor_execute", self._after_sql)
+        self._time_driver_statements()
         engine.dialect.do_commit = self._timed_commit(engine.dialect.do_commit)
         before_render_template.connect(self._before_template, app)
         template_rendered.connect(self._after_template, app)
@@ -69,6 +71,42 @@ class Clock:
         key = normalise(statement)
         self.statements[key] += 1
         self.statement_s[key] += spent
+
+    def _time_driver_statements(self) -> None:
+        """The stamp page's count and insert run as psycopg text on its own connection (no
+        SQLAlchemy events), and commit there: time those too."""
+        from traceability.stamps import scans
+
+        clock, first = self, scans._DriverStatement.first
+
+        def timed_first(statement, params):
+            start = time.perf_counter()
+            try:
+                return first(statement, params)
+            finally:
+                if clock.enabled:
+                    spent = time.perf_counter() - start
+                    key = normalise(statement.sql)
+                    clock.sql_s += spent
+                    clock.statements[key] += 1
+                    clock.statement_s[key] += spent
+
+        scans._DriverStatement.first = timed_first
+        transaction = scans.scan_transaction
+
+        @contextlib.contextmanager
+        def timed_transaction():
+            with transaction():
+                yield
+                # The psycopg commit happens when this block ends: time from here to the end.
+                clock._commit_started = time.perf_counter()
+            if clock.enabled and clock._commit_started is not None:
+                clock.commit_s += time.perf_counter() - clock._commit_started
+                clock.commits += 1
+            clock._commit_started = None
+
+        self._commit_started = None
+        scans.scan_transaction = timed_transaction
 
     def _timed_commit(self, commit):
         """COMMIT is no cursor execute: time the dialect's commit (the WAL flush) itself."""

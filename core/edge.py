@@ -128,12 +128,21 @@ def check_request_text() -> None:
     try:
         if bad_text(request.path):
             _refuse("path", "")
-        for location, values in (("query", request.args), ("form", request.form)):
+        # A request without a body (the stamp page's GETs) has no form, files or JSON to parse.
+        has_body = bool(request.content_length) or "Transfer-Encoding" in request.headers
+        sources = (
+            (("query", request.args), ("form", request.form))
+            if has_body
+            else (("query", request.args),)
+        )
+        for location, values in sources:
             for key, value in values.items(multi=True):
                 if bad_text(key):
                     _refuse(location, "")
                 if bad_text(value):
                     _refuse(location, key)
+        if not has_body:
+            return
         for key, upload in request.files.items(multi=True):
             if upload.filename and bad_text(upload.filename):
                 _refuse("files", key)

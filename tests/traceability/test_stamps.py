@@ -7,6 +7,7 @@ import math
 import threading
 
 import pytest
+from flask import current_app
 from flask_babel import force_locale
 from sqlalchemy import func, select, update
 from sqlalchemy.exc import IntegrityError
@@ -314,8 +315,14 @@ def test_sharing_a_place_is_coarse_once_and_checked(world):
         scans.share_place(found.scan_id, 91, 0)
     token = scans.scan_token(found.scan_id)
     assert scans.scan_from_token(token) == found.scan_id
+    for forged in (token[:-2] + "xx", f"{found.scan_id + 1}.{token.partition('.')[2]}", "7", ""):
+        with pytest.raises(NotFound):
+            scans.scan_from_token(forged)
+    # A page served before this version carries an itsdangerous token: still accepted.
+    old = scans._signer_for(current_app.config["SECRET_KEY"]).dumps(found.scan_id)
+    assert scans.scan_from_token(old) == found.scan_id
     with pytest.raises(NotFound):
-        scans.scan_from_token(token[:-2] + "xx")
+        scans.scan_from_token(old[:-2] + "xx")
 
 
 def test_void_and_unissued_and_unknown(world):

@@ -48,7 +48,6 @@ from werkzeug.datastructures import MIMEAccept
 from werkzeug.http import parse_accept_header
 from werkzeug.routing import PathConverter
 
-from core import pages
 from core.extensions import limiter
 from core.ratelimit import HotPathLimit, skip_limiter_hook
 from core.web import has_login_cookie, request_gettext
@@ -427,9 +426,8 @@ def _page(req: Request) -> Response:
     user_agent = request.user_agent.string
     if _counts_as_scan():
         # A consumer's GET records the scan by design, on the hot path: one commit, no flash.
-        found = pages.record(
-            lambda: scans.scan_page(req.gtin, req.lot, req.serial, ip=ip, user_agent=user_agent)
-        )
+        with scans.scan_transaction():
+            found = scans.scan_page(req.gtin, req.lot, req.serial, ip=ip, user_agent=user_agent)
     else:
         found = verdicts.preview_verdict(scans.resolve(req.gtin, req.lot, req.serial))
     probing = False
