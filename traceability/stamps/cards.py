@@ -168,11 +168,15 @@ def cards_version() -> int | None:
     return db.session.connection().execute(_READ_VERSION).scalar()
 
 
-@event.listens_for(Session, "after_flush")
-def _note_card_changes(session: Session, flush_context) -> None:
+@event.listens_for(Session, "before_flush")
+def _note_card_changes(session: Session, flush_context, instances) -> None:
     """Bump the version in the transaction that makes the change: it then moves exactly when the
-    change commits, and not at all when it rolls back. Once per flush that changed a card, not
-    once per transaction, so a change after a rolled-back savepoint still bumps it."""
+    change commits, and not at all when it rolls back. Once per flush that changes a card, not
+    once per transaction, so a change after a rolled-back savepoint still bumps it; before the
+    flush writes its rows, so every such transaction takes the version's row lock before theirs
+    (one order for all, no deadlock between two edits). Such transactions commit one after the
+    other from their first card change on: edits are rare and short next to scans, which only
+    read the version."""
     for obj in itertools.chain(session.new, session.dirty, session.deleted):
         if isinstance(obj, CARD_SOURCES) or _names_our_batch(obj):
             session.info["cards_changed"] = True
