@@ -91,7 +91,16 @@ class HotPathLimit:
                 return seen + unsent
             counts[0] = 0
         shared_key = f"hot/{self.scope}/{item.key_for(client)}/{window}"
-        total = storage.incr(shared_key, max(1, math.ceil((window + 1) * period - now)), unsent)
+        expiry = max(1, math.ceil((window + 1) * period - now))
+        try:
+            total = storage.incr(shared_key, expiry, unsent)
+        except Exception:
+            # The storage (Redis) is unreachable: a consumer is not refused a page for that. Keep
+            # the count here and send it with the next batch; the proxy's limit still holds.
+            current_app.logger.warning("rate limit storage unavailable: counted in this worker")
+            with self._lock:
+                counts[0] += unsent
+            return seen + unsent
         with self._lock:
             counts[1] = max(counts[1], total)
         return total

@@ -103,3 +103,17 @@ def test_a_small_limit_counts_every_request_at_once(monkeypatch):
     answers = [hit(flood) for _ in range(2) for hit in processes]
     assert answers.count(True) == 3
     assert storage.round_trips == 6
+
+
+class BrokenStorage(MemoryStorage):
+    def incr(self, key, expiry, amount=1):
+        raise ConnectionError("Redis is down")
+
+
+def test_an_unreachable_storage_refuses_nobody_but_still_counts_here(monkeypatch, caplog):
+    hit = _checker(BrokenStorage(), monkeypatch, "3 per minute")
+    flood = next(_addresses)
+    assert [hit(flood) for _ in range(3)] == [True] * 3
+    assert "rate limit storage unavailable" in caplog.text
+    # Without the shared total, this worker still refuses once its own count passes the limit.
+    assert hit(flood) is False
