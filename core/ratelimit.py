@@ -5,7 +5,8 @@ production) on every request: the hit, and a read of the window for the X-RateLi
 it adds to every answer, a 200 page included (0.9 ms of the page's 3.2 ms of CPU,
 docs/performance.md). `HotPathLimit` keeps the limit of the same configuration key, per client
 address, in the same storage as Flask-Limiter (`limiter.storage`: memory in tests, Redis in
-production), in fixed windows aligned to the clock, and batches its increments:
+production), in fixed windows that start with a client's first request, and batches its
+increments:
 
 - each process counts a client's requests locally and adds them to the shared counter (one
   INCRBY with its expiry, in one round trip) when it has `share` of them unsent, or when the
@@ -27,6 +28,7 @@ import functools
 import math
 import threading
 import time
+import weakref
 
 from flask import Flask, current_app, request
 from limits import RateLimitItem, parse_many
@@ -42,22 +44,22 @@ def _items(spec: str) -> tuple[RateLimitItem, ...]:
     return tuple(parse_many(spec))
 
 
-class _Window:
-    """One limit's current window in this process: per client, [unsent, shared total seen]."""
-
-    def __init__(self, key: tuple):
-        self.key = key
-        self.clients: dict[str, list[int]] = {}
-
-
 class HotPathLimit:
     """`RATELIMIT_…` limits per client address, shared by every route that calls `check()`
-    with this scope (the Digital Link URI and its page under /v/ are one client's one limit)."""
+    with this scope (the Digital Link URI and its page under /v/ are one client's one limit).
+
+    A client's window starts with its first request, as Flask-Limiter's fixed windows do (the
+    shared counter's with its first batch), so a burst is never split by the clock's minute.
+    """
+
+    PRUNE_AT = 10_000  # clients remembered per limit before the expired ones are dropped
 
     def __init__(self, config_key: str, scope: str):
         self.config_key = config_key
         self.scope = scope
-        self._windows: dict[str, _Window] = {}
+        # Per storage (another app in the same process, as in tests, starts from nothing), per
+        # limit, per client: [unsent, shared total last seen, end of its window].
+        self._state: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
         self._lock = threading.Lock()
 
     def check(self) -> None:
@@ -67,43 +69,44 @@ class HotPathLimit:
         client = request.remote_addr or "unknown"
         now = time.time()
         for item in _items(current_app.config[self.config_key]):
-            period = item.get_expiry()
-            window = int(now // period)
-            if self._count(item, client, window, period, now) > item.amount:
-                retry_after = (window + 1) * period - now
-                raise TooManyRequests(retry_after=max(1, math.ceil(retry_after)))
+            total, ends = self._count(item, client, now)
+            if total > item.amount:
+                raise TooManyRequests(retry_after=max(1, math.ceil(ends - now)))
 
-    def _count(self, item: RateLimitItem, client: str, window: int, period: int, now: float):
-        """This client's requests in the window as far as this process knows (the shared total
-        it last saw plus its unsent ones), after counting this one and sending if due."""
+    def _count(self, item: RateLimitItem, client: str, now: float) -> tuple[int, float]:
+        """This client's requests in its window as far as this process knows (the shared total
+        it last saw plus its unsent ones), after counting this one and sending if due; and when
+        the window ends."""
         storage = limiter.storage
         share = max(1, item.amount // SHARE_DIVISOR)
-        # A new storage (another app in the same process, as in tests) starts from nothing.
-        key = (id(storage), window)
+        period = item.get_expiry()
         with self._lock:
-            current = self._windows.get(item.key_for())
-            if current is None or current.key != key:
-                current = self._windows[item.key_for()] = _Window(key)
-            counts = current.clients.setdefault(client, [0, 0])
+            clients = self._state.setdefault(storage, {}).setdefault(item.key_for(), {})
+            counts = clients.get(client)
+            if counts is None or counts[2] <= now:
+                if len(clients) >= self.PRUNE_AT:
+                    for gone in [c for c, (_, _, ends) in clients.items() if ends <= now]:
+                        del clients[gone]
+                counts = clients[client] = [0, 0, now + period]
             counts[0] += 1
-            unsent, seen = counts
+            unsent, seen, ends = counts
             if unsent < share and seen + unsent <= item.amount:
-                return seen + unsent
+                return seen + unsent, ends
             counts[0] = 0
-        shared_key = f"hot/{self.scope}/{item.key_for(client)}/{window}"
-        expiry = max(1, math.ceil((window + 1) * period - now))
         try:
-            total = storage.incr(shared_key, expiry, unsent)
+            # The shared counter expires `period` after its first batch (limits sets the expiry
+            # only when it creates the key).
+            total = storage.incr(f"hot/{self.scope}/{item.key_for(client)}", period, unsent)
         except Exception:
             # The storage (Redis) is unreachable: a consumer is not refused a page for that. Keep
             # the count here and send it with the next batch; the proxy's limit still holds.
             current_app.logger.warning("rate limit storage unavailable: counted in this worker")
             with self._lock:
                 counts[0] += unsent
-            return seen + unsent
+            return seen + unsent, ends
         with self._lock:
             counts[1] = max(counts[1], total)
-        return total
+        return total, ends
 
 
 def skip_limiter_hook(app: Flask, endpoints: frozenset[str]) -> None:

@@ -117,3 +117,18 @@ def test_an_unreachable_storage_refuses_nobody_but_still_counts_here(monkeypatch
     assert "rate limit storage unavailable" in caplog.text
     # Without the shared total, this worker still refuses once its own count passes the limit.
     assert hit(flood) is False
+
+
+def test_a_burst_across_the_clocks_minute_is_still_one_window(monkeypatch):
+    """The window starts with the client's first request (a clock-aligned window would let
+    2 × the limit through around each minute)."""
+    storage = CountingStorage()
+    hit = _checker(storage, monkeypatch, "2 per minute")
+    flood = next(_addresses)
+    clock = [1_800_000_059.5]  # half a second before a whole minute
+    monkeypatch.setattr(ratelimit.time, "time", lambda: clock[0])
+    assert [hit(flood), hit(flood)] == [True, True]
+    clock[0] += 1  # the next minute of the clock
+    assert hit(flood) is False
+    clock[0] += 60  # a minute after the first request: a new window
+    assert hit(flood) is True
