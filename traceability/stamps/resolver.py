@@ -80,9 +80,9 @@ def resolver_limit() -> str:
     return current_app.config["RATELIMIT_RESOLVER"]
 
 
-# The Digital Link URI and its page under /v/ share one limit per client, at one storage round
-# trip per GET (core.ratelimit); Flask-Limiter (two round trips and X-RateLimit headers) keeps
-# the pages around it.
+# The Digital Link URI and its page under /v/ share one limit per client, counted in each worker
+# and sent to the shared storage in batches (core.ratelimit: no round trip for a consumer);
+# Flask-Limiter (two round trips and X-RateLimit headers) keeps the pages around it.
 resolver_gate = HotPathLimit("RATELIMIT_RESOLVER", "resolver")
 
 
