@@ -79,17 +79,18 @@ def _render(gtin: str, lot: str, serial: str, padding: str) -> str:
     )
 
 
-def _padding(target: int) -> str:
-    """Filler that brings a page to `target` bytes (measured once, with the sample stamp)."""
+def padding_for(flask_app: Flask, render, target: int, *extra) -> str:
+    """Filler that brings a page to `target` bytes, measured once with the sample stamp:
+    `render(gtin, lot, serial, *extra, padding)` is the app's page (floor_app uses it too)."""
     _, _, gtin, _, lot, _, serial = SAMPLE_PATH.split("/")
-    with app.test_request_context():
-        size = len(_render(gtin, lot, serial, "").encode())
+    with flask_app.test_request_context():
+        size = len(render(gtin, lot, serial, *extra, "").encode())
     if target < size:
-        raise SystemExit(f"bare_app: BARE_PAGE_BYTES={target} is below the bare page's {size}")
+        raise SystemExit(f"{flask_app.name}: BARE_PAGE_BYTES={target} is below its page's {size}")
     return "x" * (target - size)
 
 
-PADDING = _padding(int(os.environ.get("BARE_PAGE_BYTES", "5000")))
+PADDING = padding_for(app, _render, int(os.environ.get("BARE_PAGE_BYTES", "5000")))
 
 
 @app.get("/01/<gtin>/10/<lot>/21/<serial>")

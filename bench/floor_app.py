@@ -28,7 +28,7 @@ import hmac
 import os
 
 import psycopg
-from bare_app import PRODUCER, PRODUCT, SAMPLE_PATH, TEMPLATES
+from bare_app import PRODUCER, PRODUCT, TEMPLATES, padding_for
 from flask import Flask, Response, render_template, request
 from jinja2 import DictLoader
 
@@ -90,16 +90,7 @@ def _render(gtin: str, lot: str, serial: str, verdict: str, padding: str) -> str
     )
 
 
-def _padding(target: int) -> str:
-    _, _, gtin, _, lot, _, serial = SAMPLE_PATH.split("/")
-    with app.test_request_context():
-        size = len(_render(gtin, lot, serial, "genuine", "").encode())
-    if target < size:
-        raise SystemExit(f"floor_app: BARE_PAGE_BYTES={target} is below the floor page's {size}")
-    return "x" * (target - size)
-
-
-PADDING = _padding(int(os.environ.get("BARE_PAGE_BYTES", "5000")))
+PADDING = padding_for(app, _render, int(os.environ.get("BARE_PAGE_BYTES", "5000")), "genuine")
 
 
 @app.get("/01/<gtin>/10/<lot>/21/<serial>")
